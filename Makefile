@@ -1,0 +1,38 @@
+# ziya-data: `make demo` and `make test` set themselves up on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+BENCH_DOCS ?= 20000
+DEMO_DOCS  ?= 4000
+
+export PYSPARK_PYTHON := $(abspath $(PY))
+export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
+
+.PHONY: setup demo test bench lint clean-lake
+
+setup: $(STAMP)
+
+# Re-installs only when pyproject.toml changes; otherwise a no-op.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+demo: setup
+	$(PY) -m demo.corpus --docs $(DEMO_DOCS) --out demo-data
+	$(VENV)/bin/ziya-data --lake lake --set ingest.input=demo-data/corpus pipeline
+	$(PY) -m demo.summary --lake lake
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m bench.run --docs $(BENCH_DOCS)
+
+lint: setup
+	$(VENV)/bin/ruff check jobs udfs demo bench tests
+	$(VENV)/bin/ruff format --check jobs udfs demo bench tests
+
+clean-lake:
+	rm -rf lake demo-data bench/out

@@ -1,0 +1,2 @@
+"""ziya-data jobs: one module per spark-submit job, plus the runtime they share
+(config, session, tables, runtime, cli)."""

@@ -1,0 +1,85 @@
+"""pipeline: the steps in order (ingest, clean, filter, dedup, score, evaluate), and the
+root config that holds every job's section.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+if __name__ == "__main__" and not __package__:  # spark-submit jobs/pipeline.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jobs.config import ConfigError, SparkConfig, TablesConfig, option
+from jobs.ingest import IngestConfig
+
+# Step name -> module; a later step plugs in by adding itself here and to Config.
+STEPS = {
+    "ingest": "jobs.ingest",
+}
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    steps: list[str] = option(list(STEPS), choices=list(STEPS))
+
+
+def _section(cls):
+    return dataclasses.field(default_factory=cls)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration: runtime sections and one section per job."""
+
+    # Root of all tables: a local folder, or s3://, abfss://, dbfs:/ on clusters.
+    lake: str = "./lake"
+    spark: SparkConfig = _section(SparkConfig)
+    tables: TablesConfig = _section(TablesConfig)
+    ingest: IngestConfig = _section(IngestConfig)
+    pipeline: PipelineConfig = _section(PipelineConfig)
+
+    def validate(self) -> None:
+        if not self.lake:
+            raise ConfigError("config key 'lake' must not be empty")
+
+
+def summarize(tables) -> dict:
+    """Rows per table and rejects per step and reason: bounded aggregates only."""
+    from pyspark.sql import functions as F
+
+    names = ["raw", "clean", "filtered", "deduped", "duplicates", "scored", tables.rejects]
+    rows = {}
+    for name in names:
+        if tables.exists(name):
+            rows[name] = tables.read(name).count()
+    reasons: dict[str, dict[str, int]] = {}
+    if tables.exists(tables.rejects):
+        agg = tables.read(tables.rejects).groupBy("step", "reason").count().orderBy("step", F.desc("count"))
+        for r in agg.collect():
+            reasons.setdefault(r["step"], {})[r["reason"]] = int(r["count"])
+    return {"rows": rows, "rejects": reasons}
+
+
+def run(spark, cfg: Config) -> dict:
+    from jobs.tables import Tables
+
+    results = []
+    for step in cfg.pipeline.steps:
+        module = importlib.import_module(STEPS[step])
+        results.append(module.run(spark, cfg))
+    summary = summarize(Tables(spark, cfg.lake, cfg.tables))
+    return {"job": "pipeline", "steps": results, **summary}
+
+
+def main(argv=None) -> int:
+    from jobs import cli
+
+    return cli.main_for("pipeline", argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,142 @@
+"""What every job shares at run time: its context and the accounted write of a step.
+
+A step's `transform` returns one DataFrame in which each row is either kept or
+carries a reject reason (`_reject_reason`, `_reject_detail`). `write_step` writes
+the kept rows to the output table and the rest to the rejects table (replacing
+that step's earlier rejects), then checks rows in = kept + rejected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobs.config import section_hash
+from jobs.tables import Tables
+
+REJECT_REASON = "_reject_reason"
+REJECT_DETAIL = "_reject_detail"
+
+# Columns every rejects row carries; the rest of the original row goes to `extra` as JSON.
+REJECT_BASE_COLUMNS = ("doc_id", "text", "source", "url", "meta")
+
+
+class JobError(RuntimeError):
+    """A job failed for a reason the user can act on; the CLI prints it on one line."""
+
+
+@dataclass
+class RunContext:
+    spark: Any
+    cfg: Any  # the root config (jobs.pipeline.Config)
+    job: str
+    tables: Tables
+    input_versions: dict[str, Any] = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
+
+    @property
+    def section(self) -> Any:
+        return getattr(self.cfg, self.job.replace("-", "_"))
+
+    @property
+    def config_hash(self) -> str:
+        return section_hash(self.section)
+
+    @property
+    def run_id(self) -> str:
+        """Deterministic: the same job on the same input versions with the same config
+        has the same run id, so a re-run rewrites identical rows."""
+        blob = json.dumps([self.job, self.input_versions, self.config_hash], sort_keys=True, default=str)
+        return f"{self.job}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
+
+    def commit_metadata(self, **extra: Any) -> dict:
+        return {
+            "job": self.job,
+            "run_id": self.run_id,
+            "input_versions": self.input_versions,
+            "config_hash": self.config_hash,
+            **extra,
+        }
+
+    def read_input(self, name: str):
+        """Read an input table and remember its version for the commit metadata."""
+        version = self.tables.version(name)
+        if version is None:
+            raise JobError(
+                f"input table '{name}' does not exist under {self.tables.root}; "
+                f"run the step that writes it first, or set {self.job.replace('-', '_')}.input"
+            )
+        self.input_versions[name] = version
+        return self.tables.read(name, version)
+
+
+def rejects_frame(result, step: str, run_id: str):
+    """Rows of `result` that carry a reject reason, in the rejects table's shape."""
+    from pyspark.sql import functions as F
+
+    cols = result.columns
+    extra_cols = [c for c in cols if c not in REJECT_BASE_COLUMNS and c not in (REJECT_REASON, REJECT_DETAIL)]
+    base = [F.col(c) if c in cols else F.lit(None).cast("string").alias(c) for c in REJECT_BASE_COLUMNS]
+    extra = F.to_json(F.struct(*[F.col(c) for c in extra_cols])) if extra_cols else F.lit(None).cast("string")
+    return result.where(F.col(REJECT_REASON).isNotNull()).select(
+        F.col("doc_id"),
+        F.lit(step).alias("step"),
+        F.col(REJECT_REASON).alias("reason"),
+        F.col(REJECT_DETAIL).cast("string").alias("detail"),
+        F.lit(run_id).alias("run_id"),
+        *base[1:],
+        extra.alias("extra"),
+    )
+
+
+@dataclass(frozen=True)
+class StepCounts:
+    rows_in: int
+    kept: int
+    rejected: int
+    reasons: dict[str, int]
+
+    def as_dict(self) -> dict:
+        return {"rows_in": self.rows_in, "kept": self.kept, "rejected": self.rejected, "reasons": self.reasons}
+
+
+def write_step(ctx: RunContext, result, output: str, *, rows_in: int | None = None, extra_metadata=None) -> StepCounts:
+    """Write kept rows to `output` and rejected rows to the rejects table, accounted.
+
+    `rows_in` is the input row count when the caller knows it; otherwise the
+    result's own row count is used (a transform never drops rows silently).
+    """
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    materialize = ctx.cfg.tables.materialize == "persist"
+    if materialize:
+        result = result.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        reason_rows = result.groupBy(F.col(REJECT_REASON).alias("reason")).count().collect()
+        reasons = {r["reason"]: int(r["count"]) for r in reason_rows if r["reason"] is not None}
+        kept = sum(int(r["count"]) for r in reason_rows if r["reason"] is None)
+        rejected = sum(reasons.values())
+        total = kept + rejected
+        if rows_in is not None and rows_in != total:
+            raise JobError(f"{ctx.job}: accounting failed: {rows_in} rows in, {kept} kept + {rejected} rejected")
+        counts = StepCounts(total if rows_in is None else rows_in, kept, rejected, dict(sorted(reasons.items())))
+        meta = ctx.commit_metadata(counts=counts.as_dict(), **(extra_metadata or {}))
+        kept_df = result.where(F.col(REJECT_REASON).isNull()).drop(REJECT_REASON, REJECT_DETAIL)
+        # Rejects first: if the output write then fails, a re-run replaces both.
+        ctx.tables.write(
+            rejects_frame(result, ctx.job, ctx.run_id),
+            ctx.tables.rejects,
+            mode="overwrite",
+            partition_by=["step"],
+            replace_partition={"step": ctx.job},
+            metadata=meta,
+        )
+        ctx.tables.write(kept_df, output, mode="overwrite", metadata=meta)
+        return counts
+    finally:
+        if materialize:
+            result.unpersist()

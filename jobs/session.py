@@ -1,0 +1,94 @@
+"""The one SparkSession builder.
+
+It never sets a master that spark-submit or Databricks already chose; only when
+none is set does it start the embedded default (`spark.local_master`). The
+session is stopped on exit only if this code started it, so tests and notebooks
+that own a session keep it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from jobs.config import SparkConfig
+
+# Settings every session needs (DESIGN.md §5-6): timestamps delta-rs can read,
+# Arrow transfer for Python UDFs, no _SUCCESS markers inside Delta batch folders.
+REQUIRED_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+    "spark.hadoop.parquet.enable.summary-metadata": "false",
+}
+
+
+def _on_databricks() -> bool:
+    return "DATABRICKS_RUNTIME_VERSION" in os.environ
+
+
+def _master_preset() -> bool:
+    """True when spark-submit, Databricks or the environment chose the master already."""
+    return (
+        _on_databricks()
+        or bool(os.environ.get("MASTER"))
+        or "--master" in os.environ.get("PYSPARK_SUBMIT_ARGS", "")
+        # spark-submit starts the Python driver with its gateway already running.
+        or "PYSPARK_GATEWAY_PORT" in os.environ
+    )
+
+
+def _active_session():
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession()
+
+
+def build(cfg: SparkConfig):
+    """Return a SparkSession for `cfg`, reusing the active one if there is one."""
+    from pyspark.sql import SparkSession
+
+    active = _active_session()
+    if active is not None:
+        for key, value in {**REQUIRED_CONF, **cfg.conf}.items():
+            with contextlib.suppress(Exception):  # some keys are static; fine if already set
+                active.conf.set(key, value)
+        return active
+
+    # Workers must run the interpreter that runs the driver (DESIGN.md §6).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(cfg.app_name)
+    local = not _master_preset()
+    if local:
+        log4j = Path(__file__).with_name("log4j2.properties")
+        builder = (
+            builder.master(cfg.local_master)
+            .config("spark.driver.memory", cfg.driver_memory)
+            .config("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
+        )
+    for key, value in {**REQUIRED_CONF, **cfg.conf}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    if local:
+        with contextlib.suppress(Exception):
+            spark.sparkContext.setLogLevel(cfg.log_level)
+    return spark
+
+
+@contextlib.contextmanager
+def session(cfg: SparkConfig) -> Iterator:
+    """A session for the length of a job; stopped afterwards if we started it."""
+    owned = _active_session() is None
+    spark = build(cfg)
+    try:
+        yield spark
+    finally:
+        if owned and not _on_databricks():
+            spark.stop()

@@ -1,0 +1,47 @@
+"""One local SparkSession for the whole test session, and small helpers."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from jobs.config import SparkConfig
+    from jobs.session import build
+
+    session = build(SparkConfig(local_master="local[2]", shuffle_partitions=4, driver_memory="2g"))
+    yield session
+    session.stop()
+
+
+def make_config(lake, *overrides: str):
+    """The root config with `lake` and --set style overrides."""
+    from jobs import config
+    from jobs.pipeline import Config
+
+    return config.load(Config, None, [f"lake={lake}", *overrides])
+
+
+@pytest.fixture
+def lake(tmp_path):
+    return tmp_path / "lake"
+
+
+def delta_rows(path, sql: str = "SELECT * FROM t") -> list[dict]:
+    """Rows of a Delta table read by delta-rs alone (independent of Spark)."""
+    from demo.summary import query
+
+    return query(str(path), sql)
+
+
+def needs_shared_data():
+    return pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is not present")

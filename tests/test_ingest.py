@@ -1,0 +1,122 @@
+import gzip
+import json
+
+import pytest
+
+from jobs import ingest
+from jobs.runtime import JobError
+from jobs.tables import Tables
+from tests.conftest import delta_rows, make_config
+from udfs import records
+
+FIELDS = records.Fields()
+
+
+# ---------------------------------------------------------------- pure parsing
+
+
+def test_parse_json_line_reasons():
+    ok = records.parse_json_line(b'{"id": 7, "text": "hi", "url": "u", "lang_hint": "en"}', "/x/news.jsonl", FIELDS)
+    assert (ok.text, ok.url, ok.orig_id, ok.source, ok.reason) == ("hi", "u", "7", "news", None)
+    assert json.loads(ok.meta) == {"lang_hint": "en"}
+    cases = {
+        b'{"text": "unterminated': records.MALFORMED_JSON,
+        b'{"text": "\xff\xfe"}': records.INVALID_UTF8,
+        b'{"body": "x"}': records.MISSING_TEXT,
+        b'{"text": " \\n "}': records.EMPTY_TEXT,
+        b'{"text": 5}': records.TEXT_NOT_STRING,
+        b'[1, 2]': records.NOT_AN_OBJECT,
+        b'{"text": "a \\ud800 b"}': records.INVALID_UNICODE,
+    }
+    for line, reason in cases.items():
+        rec = records.parse_json_line(line, "/x/a.jsonl", FIELDS)
+        assert rec.reason == reason, line
+        assert rec.text is not None and rec.text.encode("utf-8")  # always storable
+    big = records.parse_json_line(b'{"text": "%s"}' % (b"x" * 50), "/a.jsonl", records.Fields(max_text_bytes=10))
+    assert big.reason == records.TOO_LARGE
+
+
+def test_source_from_path_and_fixed_source():
+    assert records.source_from_path("/data/web_zh.jsonl.gz") == "web_zh"
+    rec = records.parse_json_line(b'{"text": "t", "source": "s1"}', "/f.jsonl", FIELDS)
+    assert rec.source == "s1"
+    rec = records.parse_json_line(b'{"text": "t", "source": "s1"}', "/f.jsonl", records.Fields(fixed_source="fx"))
+    assert rec.source == "fx" and json.loads(rec.meta) == {"source": "s1"}
+
+
+# ---------------------------------------------------------------- the job
+
+
+def _write_jsonl_gz(path, lines):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wb") as fh:
+        fh.write(b"\n".join(lines) + b"\n")
+
+
+BAD_AND_GOOD = [
+    b'{"id": 1, "text": "first document", "url": "https://a/1", "topic": "x"}',
+    b'{"id": 2, "text": "second document"}',
+    b"",  # blank lines are not records
+    b'{"id": 1, "text": "first document", "url": "https://a/1", "topic": "x"}',  # identical record
+    b'{"id": 3, "text": "broken',
+    b'{"id": 4, "text": "bad \xff bytes"}',
+    b'{"id": 5}',
+    b'{"id": 6, "text": ""}',
+]
+
+
+def test_ingest_accounts_for_every_line_and_is_idempotent(spark, lake, tmp_path):
+    _write_jsonl_gz(tmp_path / "in" / "web.jsonl.gz", BAD_AND_GOOD)
+    cfg = make_config(lake, f"ingest.input={tmp_path / 'in'}")
+    result = ingest.run(spark, cfg)
+    assert result["rows_in"] == 7 and result["kept"] == 2 and result["rejected"] == 5
+    assert result["reasons"] == {"duplicate_record": 1, "empty_text": 1, "invalid_utf8": 1,
+                                 "malformed_json": 1, "missing_text": 1}
+    raw = sorted(delta_rows(lake / "raw"), key=lambda r: r["text"])
+    assert [r["text"] for r in raw] == ["first document", "second document"]
+    assert raw[0]["source"] == "web" and raw[0]["url"] == "https://a/1" and json.loads(raw[0]["meta"]) == {"topic": "x"}
+    assert all(len(r["doc_id"]) == 32 for r in raw)
+    rejects_before = sorted((r["doc_id"], r["reason"], r["run_id"]) for r in delta_rows(lake / "rejects"))
+
+    ingest.run(spark, cfg)  # same input again: same rows, not twice as many
+    raw_again = sorted(delta_rows(lake / "raw"), key=lambda r: r["text"])
+    assert raw_again == raw
+    assert sorted((r["doc_id"], r["reason"], r["run_id"]) for r in delta_rows(lake / "rejects")) == rejects_before
+    history = Tables(spark, str(lake)).history("raw")
+    assert history[0].metadata["job"] == "ingest"
+    assert history[0].metadata["counts"]["rows_in"] == 7
+    assert history[0].metadata["input_versions"]["files"]["count"] == 1
+
+
+def test_ingest_parquet_and_text_files(spark, lake, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    spark.createDataFrame(
+        [("p1", "parquet text one", "https://p/1", 3), ("p2", None, None, 4), ("p3", "  ", None, 5)],
+        "id string, body string, link string, stars int",
+    ).coalesce(1).write.parquet(str(src / "reviews.parquet"))
+    cfg = make_config(lake, f"ingest.input={src / 'reviews.parquet'}/*.parquet", "ingest.text_field=body",
+                      "ingest.url_field=link", "ingest.source=reviews")
+    result = ingest.run(spark, cfg)
+    assert (result["kept"], result["reasons"]) == (1, {"empty_text": 1, "missing_text": 1})
+    (row,) = delta_rows(lake / "raw")
+    assert (row["text"], row["url"], row["source"], json.loads(row["meta"])) == (
+        "parquet text one", "https://p/1", "reviews", {"stars": 3})
+
+    docs = tmp_path / "docs" / "essays"
+    docs.mkdir(parents=True)
+    (docs / "a.txt").write_text("一篇中文文章。\n第二行。", encoding="utf-8")
+    (docs / "b.txt").write_bytes(b"bad \xc3\x28 utf8")
+    (docs / ".hidden").write_text("skipped")
+    result = ingest.run(spark, make_config(lake, f"ingest.input={tmp_path / 'docs'}"))
+    assert (result["kept"], result["reasons"]) == (1, {"invalid_utf8": 1})
+    (row,) = delta_rows(lake / "raw")
+    assert row["text"] == "一篇中文文章。\n第二行。" and row["source"] == "essays"
+
+
+def test_ingest_user_errors(spark, lake, tmp_path):
+    with pytest.raises(JobError, match="matches no files"):
+        ingest.run(spark, make_config(lake, f"ingest.input={tmp_path / 'nothing*.jsonl'}"))
+    spark.createDataFrame([("x",)], "content string").write.parquet(str(tmp_path / "p"))
+    with pytest.raises(JobError, match="ingest.text_field 'text' is not a column"):
+        ingest.run(spark, make_config(lake, f"ingest.input={tmp_path / 'p'}/*.parquet"))

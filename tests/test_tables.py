@@ -1,0 +1,121 @@
+import json
+
+import pytest
+from pyspark.sql import Row
+from pyspark.sql import functions as F
+
+from jobs.config import TablesConfig
+from jobs.tables import TableError, Tables
+from tests.conftest import delta_rows
+
+
+@pytest.fixture
+def tables(spark, lake):
+    t = Tables(spark, str(lake), TablesConfig(backend="auto"))
+    assert t.backend == "delta-rs"  # no Delta jars in the test session
+    return t
+
+
+def _df(spark, ids, tag="a"):
+    return spark.createDataFrame([Row(doc_id=f"d{i}", n=i, tag=tag, text="x" * i) for i in ids])
+
+
+def _ids(df):
+    return sorted(r["doc_id"] for r in df.select("doc_id").collect())
+
+
+def test_create_append_overwrite_and_time_travel(spark, tables):
+    assert tables.version("t") is None
+    v0 = tables.write(_df(spark, range(3)), "t", metadata={"job": "test", "step": 0})
+    v1 = tables.write(_df(spark, range(3, 5)), "t", mode="append", metadata={"job": "test", "step": 1})
+    v2 = tables.write(_df(spark, [9]), "t", mode="overwrite", metadata={"job": "test", "step": 2})
+    assert (v0, v1, v2) == (0, 1, 2)
+    assert _ids(tables.read("t")) == ["d9"]
+    assert _ids(tables.read("t", version=1)) == ["d0", "d1", "d2", "d3", "d4"]
+    assert _ids(tables.read("t", version=0)) == ["d0", "d1", "d2"]
+    history = tables.history("t")
+    assert [c.version for c in history] == [2, 1, 0]
+    assert [c.metadata["step"] for c in history] == [2, 1, 0]
+    with pytest.raises(TableError, match="no version 7"):
+        tables.read("t", version=7)
+
+
+def test_independent_reader_sees_identical_rows(spark, tables, lake):
+    df = spark.createDataFrame(
+        [Row(doc_id="a", text="中文 text ✓", score=0.5, n=3), Row(doc_id="b", text=None, score=None, n=None)]
+    ).withColumn("ts", F.to_timestamp(F.lit("2024-01-02 03:04:05")))
+    tables.write(df, "t")
+    mine = sorted((r.asDict() for r in tables.read("t").collect()), key=lambda r: r["doc_id"])
+    theirs = sorted(delta_rows(lake / "t"), key=lambda r: r["doc_id"])
+    assert [(r["doc_id"], r["text"], r["score"], r["n"]) for r in theirs] == [
+        (r["doc_id"], r["text"], r["score"], r["n"]) for r in mine
+    ]
+    assert theirs[0]["ts"].isoformat().startswith("2024-01-02T03:04:05")
+
+
+def test_failed_write_leaves_previous_version(spark, tables, lake):
+    tables.write(_df(spark, range(3)), "t")
+
+    @F.udf("string")
+    def explode_on_5(s):
+        if len(s) == 5:
+            raise ValueError("boom")
+        return s
+
+    bad = _df(spark, range(10)).withColumn("text", explode_on_5("text"))
+    with pytest.raises(Exception, match="boom"):
+        tables.write(bad, "t", mode="overwrite")
+    assert tables.version("t") == 0
+    assert _ids(tables.read("t")) == ["d0", "d1", "d2"]
+    assert len(delta_rows(lake / "t")) == 3
+    # No leftover batch folder from the failed write.
+    assert len([p for p in (lake / "t").iterdir() if p.name.startswith("batch-")]) == 1
+
+
+def test_empty_writes(spark, tables, lake):
+    empty = _df(spark, range(2)).limit(0)
+    assert tables.write(empty, "e") == 0
+    assert tables.read("e").count() == 0
+    assert tables.read("e").columns == ["doc_id", "n", "tag", "text"]
+    tables.write(_df(spark, range(2)), "e", mode="append")
+    tables.write(empty, "e", mode="overwrite")
+    assert tables.read("e").count() == 0
+    assert delta_rows(lake / "e") == []
+
+
+def test_partition_replace_keeps_other_partitions(spark, tables):
+    tables.write(_df(spark, range(3), "a"), "p", partition_by=["tag"], replace_partition={"tag": "a"})
+    tables.write(_df(spark, range(3, 5), "b"), "p", partition_by=["tag"], replace_partition={"tag": "b"})
+    tables.write(_df(spark, [7], "a"), "p", partition_by=["tag"], replace_partition={"tag": "a"})
+    rows = sorted((r["tag"], r["doc_id"]) for r in tables.read("p").collect())
+    assert rows == [("a", "d7"), ("b", "d3"), ("b", "d4")]
+    assert tables.read("p").columns == ["doc_id", "n", "tag", "text"]
+
+
+def test_overwrite_may_change_schema(spark, tables):
+    tables.write(_df(spark, range(2)), "t")
+    tables.write(spark.createDataFrame([Row(doc_id="z", extra=1.5)]), "t")
+    assert tables.read("t").collect() == [Row(doc_id="z", extra=1.5)]
+
+
+def test_missing_table_and_bad_name(spark, tables):
+    with pytest.raises(TableError, match="table 'nope' does not exist"):
+        tables.read("nope")
+    with pytest.raises(TableError, match="not valid"):
+        tables.path("_hidden")
+
+
+def test_deletion_vectors_are_refused(spark, tables, lake):
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    write_deltalake(str(lake / "dv"), pa.table({"a": [1, 2]}), configuration={"delta.enableDeletionVectors": "true"})
+    with pytest.raises(TableError, match="deletion vectors"):
+        tables.read("dv")
+
+
+def test_commit_metadata_is_json_in_the_log(spark, tables, lake):
+    tables.write(_df(spark, [1]), "t", metadata={"job": "x", "run_id": "x-1", "input_versions": {"raw": 3}})
+    log = (lake / "t" / "_delta_log" / "00000000000000000000.json").read_text().splitlines()
+    commit = next(json.loads(line)["commitInfo"] for line in log if "commitInfo" in line)
+    assert json.loads(commit["userMetadata"]) == {"job": "x", "run_id": "x-1", "input_versions": {"raw": 3}}

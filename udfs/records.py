@@ -1,0 +1,125 @@
+"""Turning input records (JSON lines, text files) into documents, or reasons to reject them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+# Stable reject reasons of the ingest step.
+MALFORMED_JSON = "malformed_json"
+NOT_AN_OBJECT = "json_not_an_object"
+INVALID_UTF8 = "invalid_utf8"
+INVALID_UNICODE = "invalid_unicode"  # e.g. a lone surrogate from a \ud800 escape
+MISSING_TEXT = "missing_text"
+TEXT_NOT_STRING = "text_not_a_string"
+EMPTY_TEXT = "empty_text"
+TOO_LARGE = "too_large"
+
+
+@dataclass(frozen=True)
+class Fields:
+    text: str = "text"
+    id: str = "id"
+    url: str = "url"
+    source: str = "source"
+    fixed_source: str = ""  # when set, every record gets this source
+    max_text_bytes: int = 8_000_000
+
+
+@dataclass
+class Record:
+    """One input record: a document, or (reason set) a reject with what could be read."""
+
+    text: str | None
+    url: str | None = None
+    orig_id: str | None = None
+    source: str | None = None
+    meta: str | None = None
+    reason: str | None = None
+    detail: str | None = None
+
+
+def source_from_path(path: str) -> str:
+    """`.../news_en.jsonl.gz` -> `news_en`: the file name without its extensions."""
+    name = PurePosixPath(path.rstrip("/")).name
+    return name.split(".", 1)[0] or name
+
+
+def _as_optional_str(value) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _checked_text(rec: Record, text, fields: Fields) -> Record:
+    if text is None:
+        rec.reason, rec.detail = MISSING_TEXT, f"no field '{fields.text}'"
+    elif not isinstance(text, str):
+        rec.reason, rec.detail = TEXT_NOT_STRING, f"field '{fields.text}' is {type(text).__name__}"
+    elif not text.strip():
+        rec.reason = EMPTY_TEXT
+    else:
+        try:
+            size = len(text.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            rec.reason, rec.detail = INVALID_UNICODE, str(exc)[:200]
+            rec.text = text.encode("utf-8", "replace").decode("utf-8")
+            return rec
+        if size > fields.max_text_bytes:
+            rec.reason, rec.detail = TOO_LARGE, f"{size} bytes > {fields.max_text_bytes}"
+    return rec
+
+
+def _safe(text: str) -> str:
+    """Text that can be stored as UTF-8 whatever surrogates it holds."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def parse_json_line(raw: bytes, path: str, fields: Fields) -> Record:
+    """One line of a JSONL file -> Record."""
+    default_source = fields.fixed_source or source_from_path(path)
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Record(raw.decode("utf-8", "replace"), source=default_source, reason=INVALID_UTF8,
+                      detail=f"byte offset {exc.start}")
+    if line.startswith("\ufeff"):
+        line = line[1:]
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        return Record(line, source=default_source, reason=MALFORMED_JSON, detail=str(exc)[:200])
+    if not isinstance(obj, dict):
+        return Record(line, source=default_source, reason=NOT_AN_OBJECT, detail=type(obj).__name__)
+    text = obj.pop(fields.text, None)
+    url = obj.pop(fields.url, None)
+    orig_id = obj.pop(fields.id, None)
+    record_source = obj.pop(fields.source, None) if not fields.fixed_source else None
+    rec = Record(
+        text=text if isinstance(text, str) else None,
+        url=_as_optional_str(url),
+        orig_id=_as_optional_str(orig_id),
+        source=fields.fixed_source or _as_optional_str(record_source) or default_source,
+        meta=json.dumps(obj, ensure_ascii=False, sort_keys=True) if obj else None,
+    )
+    rec = _checked_text(rec, text, fields)
+    if rec.reason is not None:
+        # Keep what was read so the reject can be inspected.
+        rec.text = _safe(line if rec.text is None else rec.text)
+    rec.url, rec.orig_id, rec.meta = (_safe(v) if v else v for v in (rec.url, rec.orig_id, rec.meta))
+    return rec
+
+
+def parse_text_file(content: bytes, path: str, fields: Fields) -> Record:
+    """A whole plain-text file as one document."""
+    source = fields.fixed_source or source_from_path(str(PurePosixPath(path).parent)) or "text"
+    meta = json.dumps({"path": path}, ensure_ascii=False)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Record(content.decode("utf-8", "replace"), source=source, meta=meta,
+                      reason=INVALID_UTF8, detail=f"byte offset {exc.start}")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return _checked_text(Record(text, source=source, meta=meta, orig_id=path), text, fields)

@@ -1,0 +1,45 @@
+"""The one module that wraps the plain-Python functions of `udfs` for Spark.
+
+Functions here work on Arrow record batches (`DataFrame.mapInArrow`), so the
+per-row cost is the library's, not Spark's. Heavy objects (models, converters,
+tokenizers) are built once per Python worker, lazily, by the functions they serve.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+
+import pyarrow as pa
+
+from udfs import records
+
+RECORD_SCHEMA_DDL = (
+    "text string, url string, orig_id string, source string, meta string, reason string, detail string"
+)
+_RECORD_FIELDS = ("text", "url", "orig_id", "source", "meta", "reason", "detail")
+
+
+def _records_to_batch(recs: list[records.Record]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pydict(
+        {name: pa.array([getattr(r, name) for r in recs], pa.string()) for name in _RECORD_FIELDS}
+    )
+
+
+def _parse_batches(
+    batches: Iterator[pa.RecordBatch], parse: Callable, data_column: str, fields: records.Fields
+) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        data = batch.column(data_column).to_pylist()
+        paths = batch.column("path").to_pylist()
+        yield _records_to_batch([parse(raw, path, fields) for raw, path in zip(data, paths)])
+
+
+def json_lines_parser(fields: records.Fields) -> Callable:
+    """mapInArrow function: (line binary, path string) -> RECORD_SCHEMA_DDL rows."""
+    return functools.partial(_parse_batches, parse=records.parse_json_line, data_column="line", fields=fields)
+
+
+def text_files_parser(fields: records.Fields) -> Callable:
+    """mapInArrow function: (content binary, path string) -> RECORD_SCHEMA_DDL rows."""
+    return functools.partial(_parse_batches, parse=records.parse_text_file, data_column="content", fields=fields)

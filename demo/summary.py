@@ -24,7 +24,9 @@ def query(path: str, sql: str) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--lake", default="lake")
     parser.add_argument("--rejects", default="rejects")
     args = parser.parse_args(argv)

@@ -21,9 +21,15 @@ from jobs import config as config_mod
 # release adds is simply absent until then.
 JOBS = {
     "ingest": ("jobs.ingest", "input files -> table raw (+ rejects)"),
-    "clean": ("jobs.clean", "raw -> clean: language, encoding, Traditional->Simplified, junk characters"),
+    "clean": (
+        "jobs.clean",
+        "raw -> clean: language, encoding, Traditional->Simplified, junk characters",
+    ),
     "filter": ("jobs.filter", "clean -> filtered: KenLM perplexity tiers and rule filters"),
-    "dedup": ("jobs.dedup", "filtered -> deduped (+ duplicates): URL, exact and near-duplicate removal"),
+    "dedup": (
+        "jobs.dedup",
+        "filtered -> deduped (+ duplicates): URL, exact and near-duplicate removal",
+    ),
     "score": ("jobs.score", "deduped -> scored: coherence, readability, similarity"),
     "evaluate": ("jobs.evaluate", "the data-evaluation gate and report"),
     "train-lm": ("jobs.train_lm", "train the KenLM models the filter job scores with"),
@@ -35,12 +41,23 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def _add_common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--config", metavar="FILE", default=default,
-                        help="YAML config (default: the embedded default, as conf/pipeline.yaml)")
-    parser.add_argument("--lake", metavar="DIR", default=default, help="root folder or URI of the tables (lake)")
-    parser.add_argument("--set", dest="overrides", metavar="SECTION.KEY=VALUE", action="append",
-                        default=argparse.SUPPRESS if suppress else [],
-                        help="override one config value (repeatable), e.g. --set dedup.input=raw")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=default,
+        help="YAML config (default: the embedded default, as conf/pipeline.yaml)",
+    )
+    parser.add_argument(
+        "--lake", metavar="DIR", default=default, help="root folder or URI of the tables (lake)"
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        metavar="SECTION.KEY=VALUE",
+        action="append",
+        default=argparse.SUPPRESS if suppress else [],
+        help="override one config value (repeatable), e.g. --set dedup.input=raw",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

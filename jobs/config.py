@@ -88,7 +88,9 @@ def _coerce(value: Any, tp: Any, key: str, meta: typing.Mapping[str, Any]) -> An
         allowed = meta.get("choices")
         for item in items:
             if allowed is not None and item not in allowed:
-                raise ConfigError(f"config key '{key}' has {item!r}; allowed: {', '.join(map(str, allowed))}")
+                raise ConfigError(
+                    f"config key '{key}' has {item!r}; allowed: {', '.join(map(str, allowed))}"
+                )
         return items
     if origin is dict:
         if not isinstance(value, dict):
@@ -108,7 +110,9 @@ def _coerce(value: Any, tp: Any, key: str, meta: typing.Mapping[str, Any]) -> An
     if "max" in meta and value > meta["max"]:
         raise ConfigError(f"config key '{key}' is {value}, above the maximum {meta['max']}")
     if "choices" in meta and value not in meta["choices"]:
-        raise ConfigError(f"config key '{key}' is {value!r}; allowed: {', '.join(map(str, meta['choices']))}")
+        raise ConfigError(
+            f"config key '{key}' is {value!r}; allowed: {', '.join(map(str, meta['choices']))}"
+        )
     return value
 
 
@@ -151,7 +155,9 @@ def _apply_override(data: dict, cls: type, assignment: str) -> None:
     for i, part in enumerate(parts):
         hints = typing.get_type_hints(node_cls) if dataclasses.is_dataclass(node_cls) else {}
         if part not in hints:
-            raise ConfigError(f"config key '{'.'.join(parts[: i + 1])}' is unknown (from --set {assignment})")
+            raise ConfigError(
+                f"config key '{'.'.join(parts[: i + 1])}' is unknown (from --set {assignment})"
+            )
         tp = hints[part]
         if i == len(parts) - 1:
             node[part] = value
@@ -163,7 +169,9 @@ def _apply_override(data: dict, cls: type, assignment: str) -> None:
             node[part][".".join(parts[i + 1 :])] = value
             return
         if not dataclasses.is_dataclass(tp):
-            raise ConfigError(f"config key '{'.'.join(parts[: i + 1])}' is not a section (from --set {assignment})")
+            raise ConfigError(
+                f"config key '{'.'.join(parts[: i + 1])}' is not a section (from --set {assignment})"
+            )
         if not isinstance(node.get(part), dict):
             node[part] = {}
         node, node_cls = node[part], tp
@@ -179,7 +187,9 @@ def load(cls: type, path: str | None = None, overrides: typing.Sequence[str] = (
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"config file '{path}' is not valid YAML: {str(exc).splitlines()[0]}") from None
+            raise ConfigError(
+                f"config file '{path}' is not valid YAML: {str(exc).splitlines()[0]}"
+            ) from None
         if not isinstance(data, dict):
             raise ConfigError(f"config file '{path}' must hold a mapping of sections")
     for assignment in overrides:

@@ -16,7 +16,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-if __name__ == "__main__" and not __package__:  # spark-submit jobs/ingest.py: make `jobs` importable
+if (
+    __name__ == "__main__" and not __package__
+):  # spark-submit jobs/ingest.py: make `jobs` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jobs.config import option
@@ -73,7 +75,9 @@ def input_fingerprint(files: list[str]) -> str:
     h = hashlib.sha256()
     for f in files:
         st = os.stat(f) if os.path.exists(f) else None
-        h.update(json.dumps([f, st.st_size if st else None, st.st_mtime_ns if st else None]).encode())
+        h.update(
+            json.dumps([f, st.st_size if st else None, st.st_mtime_ns if st else None]).encode()
+        )
     return h.hexdigest()[:16]
 
 
@@ -120,7 +124,9 @@ def _read_parquet(spark, files: list[str], cfg: IngestConfig):
             f"(columns: {', '.join(types)})"
         )
     if not isinstance(types[cfg.text_field], StringType):
-        raise JobError(f"ingest.text_field '{cfg.text_field}' is {types[cfg.text_field].simpleString()}, not string")
+        raise JobError(
+            f"ingest.text_field '{cfg.text_field}' is {types[cfg.text_field].simpleString()}, not string"
+        )
 
     def optional(name):
         return F.col(name).cast("string") if name in types else F.lit(None).cast("string")
@@ -128,7 +134,9 @@ def _read_parquet(spark, files: list[str], cfg: IngestConfig):
     taken = {cfg.text_field, cfg.url_field, cfg.id_field, cfg.source_field}
     others = [c for c in df.columns if c not in taken]
     file_source = F.regexp_extract(F.col("_metadata.file_path"), r"([^/]+?)(\.[^/]*)?$", 1)
-    source = F.lit(cfg.source) if cfg.source else F.coalesce(optional(cfg.source_field), file_source)
+    source = (
+        F.lit(cfg.source) if cfg.source else F.coalesce(optional(cfg.source_field), file_source)
+    )
     text = F.col(cfg.text_field)
     size = F.octet_length(text)
     reason = (
@@ -143,7 +151,9 @@ def _read_parquet(spark, files: list[str], cfg: IngestConfig):
         source.alias("source"),
         (F.to_json(F.struct(*others)) if others else F.lit(None).cast("string")).alias("meta"),
         reason.alias("reason"),
-        F.when(reason == records.TOO_LARGE, F.concat(size.cast("string"), F.lit(" bytes"))).alias("detail"),
+        F.when(reason == records.TOO_LARGE, F.concat(size.cast("string"), F.lit(" bytes"))).alias(
+            "detail"
+        ),
     )
 
 
@@ -169,14 +179,21 @@ def transform(parsed):
     )
     # Rejects get an id from their reason too, so a broken line never collides with a document.
     doc_id = F.substring(
-        F.sha2(F.when(F.col("reason").isNull(), key).otherwise(F.concat_ws("\u001f", F.col("reason"), key)), 256),
+        F.sha2(
+            F.when(F.col("reason").isNull(), key).otherwise(
+                F.concat_ws("\u001f", F.col("reason"), key)
+            ),
+            256,
+        ),
         1,
         32,
     )
     with_id = parsed.withColumn("doc_id", doc_id)
     nth = F.row_number().over(Window.partitionBy("doc_id").orderBy(F.col("meta").asc_nulls_first()))
     with_id = with_id.withColumn("_nth", nth)
-    reason = F.when(F.col("reason").isNotNull(), F.col("reason")).when(F.col("_nth") > 1, F.lit(DUPLICATE_RECORD))
+    reason = F.when(F.col("reason").isNotNull(), F.col("reason")).when(
+        F.col("_nth") > 1, F.lit(DUPLICATE_RECORD)
+    )
     return with_id.select(
         "doc_id",
         "text",

@@ -58,7 +58,12 @@ def summarize(tables) -> dict:
             rows[name] = tables.read(name).count()
     reasons: dict[str, dict[str, int]] = {}
     if tables.exists(tables.rejects):
-        agg = tables.read(tables.rejects).groupBy("step", "reason").count().orderBy("step", F.desc("count"))
+        agg = (
+            tables.read(tables.rejects)
+            .groupBy("step", "reason")
+            .count()
+            .orderBy("step", F.desc("count"))
+        )
         for r in agg.collect():
             reasons.setdefault(r["step"], {})[r["reason"]] = int(r["count"])
     return {"rows": rows, "rejects": reasons}

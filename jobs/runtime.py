@@ -49,7 +49,9 @@ class RunContext:
     def run_id(self) -> str:
         """Deterministic: the same job on the same input versions with the same config
         has the same run id, so a re-run rewrites identical rows."""
-        blob = json.dumps([self.job, self.input_versions, self.config_hash], sort_keys=True, default=str)
+        blob = json.dumps(
+            [self.job, self.input_versions, self.config_hash], sort_keys=True, default=str
+        )
         return f"{self.job}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
 
     def commit_metadata(self, **extra: Any) -> dict:
@@ -78,9 +80,17 @@ def rejects_frame(result, step: str, run_id: str):
     from pyspark.sql import functions as F
 
     cols = result.columns
-    extra_cols = [c for c in cols if c not in REJECT_BASE_COLUMNS and c not in (REJECT_REASON, REJECT_DETAIL)]
-    base = [F.col(c) if c in cols else F.lit(None).cast("string").alias(c) for c in REJECT_BASE_COLUMNS]
-    extra = F.to_json(F.struct(*[F.col(c) for c in extra_cols])) if extra_cols else F.lit(None).cast("string")
+    extra_cols = [
+        c for c in cols if c not in REJECT_BASE_COLUMNS and c not in (REJECT_REASON, REJECT_DETAIL)
+    ]
+    base = [
+        F.col(c) if c in cols else F.lit(None).cast("string").alias(c) for c in REJECT_BASE_COLUMNS
+    ]
+    extra = (
+        F.to_json(F.struct(*[F.col(c) for c in extra_cols]))
+        if extra_cols
+        else F.lit(None).cast("string")
+    )
     return result.where(F.col(REJECT_REASON).isNotNull()).select(
         F.col("doc_id"),
         F.lit(step).alias("step"),
@@ -100,10 +110,17 @@ class StepCounts:
     reasons: dict[str, int]
 
     def as_dict(self) -> dict:
-        return {"rows_in": self.rows_in, "kept": self.kept, "rejected": self.rejected, "reasons": self.reasons}
+        return {
+            "rows_in": self.rows_in,
+            "kept": self.kept,
+            "rejected": self.rejected,
+            "reasons": self.reasons,
+        }
 
 
-def write_step(ctx: RunContext, result, output: str, *, rows_in: int | None = None, extra_metadata=None) -> StepCounts:
+def write_step(
+    ctx: RunContext, result, output: str, *, rows_in: int | None = None, extra_metadata=None
+) -> StepCounts:
     """Write kept rows to `output` and rejected rows to the rejects table, accounted.
 
     `rows_in` is the input row count when the caller knows it; otherwise the
@@ -122,8 +139,12 @@ def write_step(ctx: RunContext, result, output: str, *, rows_in: int | None = No
         rejected = sum(reasons.values())
         total = kept + rejected
         if rows_in is not None and rows_in != total:
-            raise JobError(f"{ctx.job}: accounting failed: {rows_in} rows in, {kept} kept + {rejected} rejected")
-        counts = StepCounts(total if rows_in is None else rows_in, kept, rejected, dict(sorted(reasons.items())))
+            raise JobError(
+                f"{ctx.job}: accounting failed: {rows_in} rows in, {kept} kept + {rejected} rejected"
+            )
+        counts = StepCounts(
+            total if rows_in is None else rows_in, kept, rejected, dict(sorted(reasons.items()))
+        )
         meta = ctx.commit_metadata(counts=counts.as_dict(), **(extra_metadata or {}))
         kept_df = result.where(F.col(REJECT_REASON).isNull()).drop(REJECT_REASON, REJECT_DETAIL)
         # Rejects first: if the output write then fails, a re-run replaces both.

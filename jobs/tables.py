@@ -75,7 +75,9 @@ class Tables:
 
     def path(self, name: str) -> str:
         if not name or "/" in name or name.startswith(("_", ".")):
-            raise TableError(f"table name {name!r} is not valid (plain names only, not starting with _ or .)")
+            raise TableError(
+                f"table name {name!r} is not valid (plain names only, not starting with _ or .)"
+            )
         return f"{self.root}/{name}"
 
     # ------------------------------------------------------------ reading
@@ -157,7 +159,9 @@ class Tables:
             rel = f[len(self.path(name)) + 1 :]
             by_batch.setdefault(rel.split("/", 1)[0], []).append(f)
         frames = [
-            self.spark.read.schema(schema).option("basePath", f"{self.path(name)}/{batch}").parquet(*paths)
+            self.spark.read.schema(schema)
+            .option("basePath", f"{self.path(name)}/{batch}")
+            .parquet(*paths)
             for batch, paths in sorted(by_batch.items())
         ]
         result = frames[0]
@@ -221,7 +225,11 @@ class Tables:
         return self._write_delta_rs(df, name, mode, metadata, partition_by, replace_partition)
 
     def _write_native(self, df, name, mode, metadata, partition_by, replace_partition) -> int:
-        writer = df.write.format("delta").mode(mode).option("userMetadata", json.dumps(metadata, sort_keys=True))
+        writer = (
+            df.write.format("delta")
+            .mode(mode)
+            .option("userMetadata", json.dumps(metadata, sort_keys=True))
+        )
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         if replace_partition and self.exists(name):
@@ -241,7 +249,9 @@ class Tables:
         table_path = self.path(name)
         batch = f"batch-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}"
         batch_path = f"{table_path}/{batch}"
-        fs, fs_root = pafs.FileSystem.from_uri(table_path if not _is_local(table_path) else _local_path(table_path))
+        fs, fs_root = pafs.FileSystem.from_uri(
+            table_path if not _is_local(table_path) else _local_path(table_path)
+        )
         if _is_local(table_path):
             fs_root = _local_path(table_path)
         try:
@@ -254,7 +264,11 @@ class Tables:
             for info in fs.get_file_info(selector):
                 rel = info.path[len(fs_root) + 1 :]
                 leaf = rel.rsplit("/", 1)[-1]
-                if info.type != pafs.FileType.File or not leaf.endswith(".parquet") or leaf.startswith(("_", ".")):
+                if (
+                    info.type != pafs.FileType.File
+                    or not leaf.endswith(".parquet")
+                    or leaf.startswith(("_", "."))
+                ):
                     continue
                 with fs.open_input_file(info.path) as fh:
                     num_rows = pq.ParquetFile(fh).metadata.num_rows
@@ -263,21 +277,29 @@ class Tables:
                 partition_values = {}
                 for part in rel.split("/")[1:-1]:
                     key, _, value = part.partition("=")
-                    partition_values[key] = None if value == "__HIVE_DEFAULT_PARTITION__" else _unescape(value)
+                    partition_values[key] = (
+                        None if value == "__HIVE_DEFAULT_PARTITION__" else _unescape(value)
+                    )
                 actions.append(
                     AddAction(
                         rel,
                         info.size,
                         partition_values,
-                        int(info.mtime.timestamp() * 1000) if info.mtime else int(time.time() * 1000),
+                        int(info.mtime.timestamp() * 1000)
+                        if info.mtime
+                        else int(time.time() * 1000),
                         True,
                         json.dumps({"numRecords": num_rows}),
                     )
                 )
             arrow_schema = to_arrow_schema(df.schema, timezone="UTC")
             # Delta stores string columns as "string" whatever Arrow's width; keep nullability from Spark.
-            arrow_schema = pa.schema([pa.field(f.name, f.type, nullable=True) for f in arrow_schema])
-            props = CommitProperties(custom_metadata={"userMetadata": json.dumps(metadata, sort_keys=True)})
+            arrow_schema = pa.schema(
+                [pa.field(f.name, f.type, nullable=True) for f in arrow_schema]
+            )
+            props = CommitProperties(
+                custom_metadata={"userMetadata": json.dumps(metadata, sort_keys=True)}
+            )
             if DeltaTable.is_deltatable(table_path):
                 table = DeltaTable(table_path)
                 filters = [(k, "=", v) for k, v in (replace_partition or {}).items()] or None

@@ -23,11 +23,15 @@ def test_help_and_usage_errors(capsys):
     assert "invalid choice: 'frobnicate'" in capsys.readouterr().err
     assert cli.main(["--set", "ingest.texx=1", "ingest"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["ziya-data ingest: error: config key 'ingest.texx' is unknown (from --set ingest.texx=1)"]
+    assert err == [
+        "ziya-data ingest: error: config key 'ingest.texx' is unknown (from --set ingest.texx=1)"
+    ]
 
 
 def test_failed_job_exits_1_with_one_line(spark, lake, tmp_path, capsys):
-    code = cli.main(["--lake", str(lake), "--set", f"ingest.input={tmp_path}/none*.jsonl", "ingest"])
+    code = cli.main(
+        ["--lake", str(lake), "--set", f"ingest.input={tmp_path}/none*.jsonl", "ingest"]
+    )
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "matches no files" in err[0]
@@ -53,9 +57,21 @@ def test_spark_submit_runs_a_job_file(tmp_path):
     submit = os.path.join(os.path.dirname(sys.executable), "spark-submit")
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
     proc = subprocess.run(
-        [submit, "--master", "local[1]", str(ROOT / "jobs" / "ingest.py"), "--lake", str(lake),
-         "--set", f"ingest.input={src}"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+        [
+            submit,
+            "--master",
+            "local[1]",
+            str(ROOT / "jobs" / "ingest.py"),
+            "--lake",
+            str(lake),
+            "--set",
+            f"ingest.input={src}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert sorted(r["text"] for r in delta_rows(lake / "raw")) == ["submitted one", "submitted two"]

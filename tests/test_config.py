@@ -62,8 +62,16 @@ def test_out_of_range_and_wrong_type_and_choices():
 
 
 def test_set_overrides_are_typed_and_dotted_map_keys_work():
-    cfg = config.load(Config, None, ["spark.shuffle_partitions=3", "spark.conf.spark.executor.memory=8g",
-                                     "ingest.source=web", "lake=/data/lake"])
+    cfg = config.load(
+        Config,
+        None,
+        [
+            "spark.shuffle_partitions=3",
+            "spark.conf.spark.executor.memory=8g",
+            "ingest.source=web",
+            "lake=/data/lake",
+        ],
+    )
     assert cfg.spark.shuffle_partitions == 3
     assert cfg.spark.conf == {"spark.executor.memory": "8g"}
     assert cfg.ingest.source == "web"
@@ -94,4 +102,6 @@ def test_config_is_frozen_and_hash_is_stable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.lake = "x"
     assert config.section_hash(cfg.ingest) == config.section_hash(Config().ingest)
-    assert config.section_hash(cfg.ingest) != config.section_hash(config.load(Config, None, ["ingest.source=z"]).ingest)
+    assert config.section_hash(cfg.ingest) != config.section_hash(
+        config.load(Config, None, ["ingest.source=z"]).ingest
+    )

@@ -40,7 +40,9 @@ def test_generator_is_deterministic_and_complete(tmp_path):
     assert all(ftfy.fix_text(x) != x for x in by_defect["mojibake"])
     to_simplified = opencc.OpenCC("t2s")
     assert all(to_simplified.convert(x) != x for x in by_defect["traditional"])
-    assert not any(to_simplified.convert(x) != x for x in texts.values() if x in by_defect.get("near_dup", []))
+    assert not any(
+        to_simplified.convert(x) != x for x in texts.values() if x in by_defect.get("near_dup", [])
+    )
 
 
 def test_demo_corpus_ingests_with_expected_rejects(spark, lake, tmp_path):
@@ -49,5 +51,8 @@ def test_demo_corpus_ingests_with_expected_rejects(spark, lake, tmp_path):
     assert result["rows_in"] == summary["input_lines"]
     assert result["kept"] == summary["documents"]
     assert result["reasons"] == summary["broken_lines"]
-    raw_sources = {r["source"]: r["n"] for r in delta_rows(lake / "raw", "SELECT source, count(*) AS n FROM t GROUP BY source")}
+    raw_sources = {
+        r["source"]: r["n"]
+        for r in delta_rows(lake / "raw", "SELECT source, count(*) AS n FROM t GROUP BY source")
+    }
     assert raw_sources == summary["sources"]

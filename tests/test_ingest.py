@@ -16,7 +16,9 @@ FIELDS = records.Fields()
 
 
 def test_parse_json_line_reasons():
-    ok = records.parse_json_line(b'{"id": 7, "text": "hi", "url": "u", "lang_hint": "en"}', "/x/news.jsonl", FIELDS)
+    ok = records.parse_json_line(
+        b'{"id": 7, "text": "hi", "url": "u", "lang_hint": "en"}', "/x/news.jsonl", FIELDS
+    )
     assert (ok.text, ok.url, ok.orig_id, ok.source, ok.reason) == ("hi", "u", "7", "news", None)
     assert json.loads(ok.meta) == {"lang_hint": "en"}
     cases = {
@@ -25,14 +27,16 @@ def test_parse_json_line_reasons():
         b'{"body": "x"}': records.MISSING_TEXT,
         b'{"text": " \\n "}': records.EMPTY_TEXT,
         b'{"text": 5}': records.TEXT_NOT_STRING,
-        b'[1, 2]': records.NOT_AN_OBJECT,
+        b"[1, 2]": records.NOT_AN_OBJECT,
         b'{"text": "a \\ud800 b"}': records.INVALID_UNICODE,
     }
     for line, reason in cases.items():
         rec = records.parse_json_line(line, "/x/a.jsonl", FIELDS)
         assert rec.reason == reason, line
         assert rec.text is not None and rec.text.encode("utf-8")  # always storable
-    big = records.parse_json_line(b'{"text": "%s"}' % (b"x" * 50), "/a.jsonl", records.Fields(max_text_bytes=10))
+    big = records.parse_json_line(
+        b'{"text": "%s"}' % (b"x" * 50), "/a.jsonl", records.Fields(max_text_bytes=10)
+    )
     assert big.reason == records.TOO_LARGE
 
 
@@ -40,7 +44,9 @@ def test_source_from_path_and_fixed_source():
     assert records.source_from_path("/data/web_zh.jsonl.gz") == "web_zh"
     rec = records.parse_json_line(b'{"text": "t", "source": "s1"}', "/f.jsonl", FIELDS)
     assert rec.source == "s1"
-    rec = records.parse_json_line(b'{"text": "t", "source": "s1"}', "/f.jsonl", records.Fields(fixed_source="fx"))
+    rec = records.parse_json_line(
+        b'{"text": "t", "source": "s1"}', "/f.jsonl", records.Fields(fixed_source="fx")
+    )
     assert rec.source == "fx" and json.loads(rec.meta) == {"source": "s1"}
 
 
@@ -70,18 +76,32 @@ def test_ingest_accounts_for_every_line_and_is_idempotent(spark, lake, tmp_path)
     cfg = make_config(lake, f"ingest.input={tmp_path / 'in'}")
     result = ingest.run(spark, cfg)
     assert result["rows_in"] == 7 and result["kept"] == 2 and result["rejected"] == 5
-    assert result["reasons"] == {"duplicate_record": 1, "empty_text": 1, "invalid_utf8": 1,
-                                 "malformed_json": 1, "missing_text": 1}
+    assert result["reasons"] == {
+        "duplicate_record": 1,
+        "empty_text": 1,
+        "invalid_utf8": 1,
+        "malformed_json": 1,
+        "missing_text": 1,
+    }
     raw = sorted(delta_rows(lake / "raw"), key=lambda r: r["text"])
     assert [r["text"] for r in raw] == ["first document", "second document"]
-    assert raw[0]["source"] == "web" and raw[0]["url"] == "https://a/1" and json.loads(raw[0]["meta"]) == {"topic": "x"}
+    assert (
+        raw[0]["source"] == "web"
+        and raw[0]["url"] == "https://a/1"
+        and json.loads(raw[0]["meta"]) == {"topic": "x"}
+    )
     assert all(len(r["doc_id"]) == 32 for r in raw)
-    rejects_before = sorted((r["doc_id"], r["reason"], r["run_id"]) for r in delta_rows(lake / "rejects"))
+    rejects_before = sorted(
+        (r["doc_id"], r["reason"], r["run_id"]) for r in delta_rows(lake / "rejects")
+    )
 
     ingest.run(spark, cfg)  # same input again: same rows, not twice as many
     raw_again = sorted(delta_rows(lake / "raw"), key=lambda r: r["text"])
     assert raw_again == raw
-    assert sorted((r["doc_id"], r["reason"], r["run_id"]) for r in delta_rows(lake / "rejects")) == rejects_before
+    assert (
+        sorted((r["doc_id"], r["reason"], r["run_id"]) for r in delta_rows(lake / "rejects"))
+        == rejects_before
+    )
     history = Tables(spark, str(lake)).history("raw")
     assert history[0].metadata["job"] == "ingest"
     assert history[0].metadata["counts"]["rows_in"] == 7
@@ -92,16 +112,29 @@ def test_ingest_parquet_and_text_files(spark, lake, tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     spark.createDataFrame(
-        [("p1", "parquet text one", "https://p/1", 3), ("p2", None, None, 4), ("p3", "  ", None, 5)],
+        [
+            ("p1", "parquet text one", "https://p/1", 3),
+            ("p2", None, None, 4),
+            ("p3", "  ", None, 5),
+        ],
         "id string, body string, link string, stars int",
     ).coalesce(1).write.parquet(str(src / "reviews.parquet"))
-    cfg = make_config(lake, f"ingest.input={src / 'reviews.parquet'}/*.parquet", "ingest.text_field=body",
-                      "ingest.url_field=link", "ingest.source=reviews")
+    cfg = make_config(
+        lake,
+        f"ingest.input={src / 'reviews.parquet'}/*.parquet",
+        "ingest.text_field=body",
+        "ingest.url_field=link",
+        "ingest.source=reviews",
+    )
     result = ingest.run(spark, cfg)
     assert (result["kept"], result["reasons"]) == (1, {"empty_text": 1, "missing_text": 1})
     (row,) = delta_rows(lake / "raw")
     assert (row["text"], row["url"], row["source"], json.loads(row["meta"])) == (
-        "parquet text one", "https://p/1", "reviews", {"stars": 3})
+        "parquet text one",
+        "https://p/1",
+        "reviews",
+        {"stars": 3},
+    )
 
     docs = tmp_path / "docs" / "essays"
     docs.mkdir(parents=True)

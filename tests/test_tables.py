@@ -27,7 +27,9 @@ def _ids(df):
 def test_create_append_overwrite_and_time_travel(spark, tables):
     assert tables.version("t") is None
     v0 = tables.write(_df(spark, range(3)), "t", metadata={"job": "test", "step": 0})
-    v1 = tables.write(_df(spark, range(3, 5)), "t", mode="append", metadata={"job": "test", "step": 1})
+    v1 = tables.write(
+        _df(spark, range(3, 5)), "t", mode="append", metadata={"job": "test", "step": 1}
+    )
     v2 = tables.write(_df(spark, [9]), "t", mode="overwrite", metadata={"job": "test", "step": 2})
     assert (v0, v1, v2) == (0, 1, 2)
     assert _ids(tables.read("t")) == ["d9"]
@@ -42,7 +44,10 @@ def test_create_append_overwrite_and_time_travel(spark, tables):
 
 def test_independent_reader_sees_identical_rows(spark, tables, lake):
     df = spark.createDataFrame(
-        [Row(doc_id="a", text="中文 text ✓", score=0.5, n=3), Row(doc_id="b", text=None, score=None, n=None)]
+        [
+            Row(doc_id="a", text="中文 text ✓", score=0.5, n=3),
+            Row(doc_id="b", text=None, score=None, n=None),
+        ]
     ).withColumn("ts", F.to_timestamp(F.lit("2024-01-02 03:04:05")))
     tables.write(df, "t")
     mine = sorted((r.asDict() for r in tables.read("t").collect()), key=lambda r: r["doc_id"])
@@ -84,8 +89,12 @@ def test_empty_writes(spark, tables, lake):
 
 
 def test_partition_replace_keeps_other_partitions(spark, tables):
-    tables.write(_df(spark, range(3), "a"), "p", partition_by=["tag"], replace_partition={"tag": "a"})
-    tables.write(_df(spark, range(3, 5), "b"), "p", partition_by=["tag"], replace_partition={"tag": "b"})
+    tables.write(
+        _df(spark, range(3), "a"), "p", partition_by=["tag"], replace_partition={"tag": "a"}
+    )
+    tables.write(
+        _df(spark, range(3, 5), "b"), "p", partition_by=["tag"], replace_partition={"tag": "b"}
+    )
     tables.write(_df(spark, [7], "a"), "p", partition_by=["tag"], replace_partition={"tag": "a"})
     rows = sorted((r["tag"], r["doc_id"]) for r in tables.read("p").collect())
     assert rows == [("a", "d7"), ("b", "d3"), ("b", "d4")]
@@ -109,13 +118,23 @@ def test_deletion_vectors_are_refused(spark, tables, lake):
     import pyarrow as pa
     from deltalake import write_deltalake
 
-    write_deltalake(str(lake / "dv"), pa.table({"a": [1, 2]}), configuration={"delta.enableDeletionVectors": "true"})
+    write_deltalake(
+        str(lake / "dv"),
+        pa.table({"a": [1, 2]}),
+        configuration={"delta.enableDeletionVectors": "true"},
+    )
     with pytest.raises(TableError, match="deletion vectors"):
         tables.read("dv")
 
 
 def test_commit_metadata_is_json_in_the_log(spark, tables, lake):
-    tables.write(_df(spark, [1]), "t", metadata={"job": "x", "run_id": "x-1", "input_versions": {"raw": 3}})
+    tables.write(
+        _df(spark, [1]), "t", metadata={"job": "x", "run_id": "x-1", "input_versions": {"raw": 3}}
+    )
     log = (lake / "t" / "_delta_log" / "00000000000000000000.json").read_text().splitlines()
     commit = next(json.loads(line)["commitInfo"] for line in log if "commitInfo" in line)
-    assert json.loads(commit["userMetadata"]) == {"job": "x", "run_id": "x-1", "input_versions": {"raw": 3}}
+    assert json.loads(commit["userMetadata"]) == {
+        "job": "x",
+        "run_id": "x-1",
+        "input_versions": {"raw": 3},
+    }

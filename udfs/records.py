@@ -49,7 +49,9 @@ def source_from_path(path: str) -> str:
 def _as_optional_str(value) -> str | None:
     if value is None:
         return None
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return (
+        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    )
 
 
 def _checked_text(rec: Record, text, fields: Fields) -> Record:
@@ -82,8 +84,12 @@ def parse_json_line(raw: bytes, path: str, fields: Fields) -> Record:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Record(raw.decode("utf-8", "replace"), source=default_source, reason=INVALID_UTF8,
-                      detail=f"byte offset {exc.start}")
+        return Record(
+            raw.decode("utf-8", "replace"),
+            source=default_source,
+            reason=INVALID_UTF8,
+            detail=f"byte offset {exc.start}",
+        )
     if line.startswith("\ufeff"):
         line = line[1:]
     try:
@@ -107,7 +113,9 @@ def parse_json_line(raw: bytes, path: str, fields: Fields) -> Record:
     if rec.reason is not None:
         # Keep what was read so the reject can be inspected.
         rec.text = _safe(line if rec.text is None else rec.text)
-    rec.url, rec.orig_id, rec.meta = (_safe(v) if v else v for v in (rec.url, rec.orig_id, rec.meta))
+    rec.url, rec.orig_id, rec.meta = (
+        _safe(v) if v else v for v in (rec.url, rec.orig_id, rec.meta)
+    )
     return rec
 
 
@@ -118,8 +126,13 @@ def parse_text_file(content: bytes, path: str, fields: Fields) -> Record:
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Record(content.decode("utf-8", "replace"), source=source, meta=meta,
-                      reason=INVALID_UTF8, detail=f"byte offset {exc.start}")
+        return Record(
+            content.decode("utf-8", "replace"),
+            source=source,
+            meta=meta,
+            reason=INVALID_UTF8,
+            detail=f"byte offset {exc.start}",
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
     return _checked_text(Record(text, source=source, meta=meta, orig_id=path), text, fields)

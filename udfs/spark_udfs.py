@@ -14,9 +14,7 @@ import pyarrow as pa
 
 from udfs import records
 
-RECORD_SCHEMA_DDL = (
-    "text string, url string, orig_id string, source string, meta string, reason string, detail string"
-)
+RECORD_SCHEMA_DDL = "text string, url string, orig_id string, source string, meta string, reason string, detail string"
 _RECORD_FIELDS = ("text", "url", "orig_id", "source", "meta", "reason", "detail")
 
 
@@ -37,9 +35,13 @@ def _parse_batches(
 
 def json_lines_parser(fields: records.Fields) -> Callable:
     """mapInArrow function: (line binary, path string) -> RECORD_SCHEMA_DDL rows."""
-    return functools.partial(_parse_batches, parse=records.parse_json_line, data_column="line", fields=fields)
+    return functools.partial(
+        _parse_batches, parse=records.parse_json_line, data_column="line", fields=fields
+    )
 
 
 def text_files_parser(fields: records.Fields) -> Callable:
     """mapInArrow function: (content binary, path string) -> RECORD_SCHEMA_DDL rows."""
-    return functools.partial(_parse_batches, parse=records.parse_text_file, data_column="content", fields=fields)
+    return functools.partial(
+        _parse_batches, parse=records.parse_text_file, data_column="content", fields=fields
+    )

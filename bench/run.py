@@ -1,0 +1,187 @@
+"""Benchmarks: every pipeline step on the demo corpus scaled to --docs documents.
+
+    python -m bench.run --docs 20000            (make bench BENCH_DOCS=20000)
+
+For each step it reports docs/s, MB/s (UTF-8 bytes of the step's input text),
+MB/s per core and the peak memory of the whole process tree (driver, JVM and
+Python workers), beside a baseline that only reads the step's input and writes
+it back: the floor for that step. Session start-up is excluded. Results are
+printed and written to bench/out/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib
+import json
+import os
+import platform
+import threading
+import time
+from pathlib import Path
+
+from demo import corpus
+from jobs import config as config_mod
+from jobs.pipeline import STEPS, Config
+from jobs.session import session
+from jobs.tables import Tables
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and all its descendants."""
+
+    def __init__(self, interval: float = 0.2):
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    @staticmethod
+    def tree_rss() -> int:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                pid, ppid, pages = int(entry), int(fields[1]), int(fields[21])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(pid)
+            rss[pid] = pages * os.sysconf("SC_PAGE_SIZE")
+        total, todo = 0, [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            total += rss.get(pid, 0)
+            todo += children.get(pid, [])
+        return total
+
+    def _loop(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.tree_rss())
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self.peak = self.tree_rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def input_size(spark, tables: Tables, table: str) -> tuple[int, int]:
+    from pyspark.sql import functions as F
+
+    row = (
+        tables.read(table)
+        .agg(F.count("*").alias("n"), F.sum(F.octet_length("text")).alias("b"))
+        .collect()[0]
+    )
+    return int(row["n"]), int(row["b"] or 0)
+
+
+def measure(label: str, fn, docs: int, nbytes: int, cores: int) -> dict:
+    with PeakMemory() as mem:
+        start = time.perf_counter()
+        fn()
+        seconds = time.perf_counter() - start
+    mb = nbytes / 1e6
+    return {
+        "step": label,
+        "docs": docs,
+        "input_mb": round(mb, 2),
+        "seconds": round(seconds, 2),
+        "docs_per_s": round(docs / seconds, 1),
+        "mb_per_s": round(mb / seconds, 2),
+        "mb_per_s_per_core": round(mb / seconds / cores, 2),
+        "peak_memory_mb": round(mem.peak / 2**20),
+    }
+
+
+def step_input(cfg: Config, step: str) -> str | None:
+    return getattr(getattr(cfg, step), "input", None) if step != "ingest" else None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=20000)
+    parser.add_argument(
+        "--steps",
+        default=",".join(s for s in STEPS if s != "evaluate"),
+        help="comma-separated steps to measure (default: all but evaluate)",
+    )
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], help="config override"
+    )
+    args = parser.parse_args(argv)
+
+    data = OUT / f"corpus-{args.docs}"
+    if not (data / "truth_summary.json").exists():
+        print(f"generating a demo corpus of {args.docs} documents ...")
+        corpus.write(data, args.docs)
+    lake = OUT / f"lake-{args.docs}"
+    cfg = config_mod.load(
+        Config, None, [f"lake={lake}", f"ingest.input={data / 'corpus'}", *args.overrides]
+    )
+    cores = os.cpu_count() or 1
+    results = []
+    with session(cfg.spark) as spark:
+        tables = Tables(spark, cfg.lake, cfg.tables)
+        for step in args.steps.split(","):
+            module = importlib.import_module(STEPS[step])
+            if step == "ingest":
+                files = sorted(str(p) for p in (data / "corpus").glob("*.jsonl.gz"))
+                summary = json.loads((data / "truth_summary.json").read_text())
+                docs = summary["input_lines"]
+                nbytes = sum(len(line) for f in files for line in gzip.open(f))
+
+                def baseline(files=files):
+                    spark.read.text(files).write.mode("overwrite").parquet(
+                        str(lake / "_bench_copy")
+                    )
+            else:
+                table = step_input(cfg, step)
+                docs, nbytes = input_size(spark, tables, table)
+
+                def baseline(table=table):
+                    tables.write(tables.read(table), "bench_copy", metadata={"job": "bench"})
+
+            results.append(
+                measure(f"{step} (baseline: read + write)", baseline, docs, nbytes, cores)
+            )
+            results.append(
+                measure(step, lambda module=module: module.run(spark, cfg), docs, nbytes, cores)
+            )
+            print(json.dumps(results[-1]))
+    OUT.mkdir(parents=True, exist_ok=True)
+    report = {
+        "docs": args.docs,
+        "cores": cores,
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "results": results,
+    }
+    (OUT / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(
+        f"\n{'step':<36}{'docs':>8}{'MB':>9}{'s':>8}{'docs/s':>10}{'MB/s':>8}{'MB/s/core':>11}{'peak MB':>9}"
+    )
+    for r in results:
+        print(
+            f"{r['step']:<36}{r['docs']:>8}{r['input_mb']:>9}{r['seconds']:>8}{r['docs_per_s']:>10}"
+            f"{r['mb_per_s']:>8}{r['mb_per_s_per_core']:>11}{r['peak_memory_mb']:>9}"
+        )
+    print(f"\nwritten: {OUT / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""The tree keeps its conventions: every job module has config, transform, run, main."""
+
+import ast
+import importlib
+
+from jobs import cli
+from jobs.pipeline import STEPS
+from tests.conftest import ROOT
+
+
+def test_every_available_job_has_the_contract():
+    for name, (module_name, _) in cli.JOBS.items():
+        module = cli._load(module_name)
+        if module is None:
+            continue
+        assert callable(getattr(module, "run", None)), name
+        assert callable(getattr(module, "main", None)), name
+        if name in STEPS:
+            assert callable(getattr(module, "transform", None)) or name == "pipeline", name
+
+
+def test_udf_modules_do_not_import_pyspark():
+    for path in (ROOT / "udfs").glob("*.py"):
+        if path.name == "spark_udfs.py":
+            continue
+        tree = ast.parse(path.read_text())
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not any(n.startswith("pyspark") for n in names), path
+
+
+def test_airflow_dag_and_notebook_parse_and_name_real_jobs():
+    dag = ast.parse((ROOT / "dags" / "ziya_data_pipeline.py").read_text())
+    steps = next(
+        n.value
+        for n in ast.walk(dag)
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "STEPS"
+    )
+    assert [e.value for e in steps.elts] == [
+        "ingest",
+        "clean",
+        "filter",
+        "dedup",
+        "score",
+        "evaluate",
+    ]
+    assert set(e.value for e in steps.elts) <= set(cli.JOBS)
+    ast.parse((ROOT / "notebooks" / "run_job.py").read_text())
+    importlib.import_module("jobs.pipeline")

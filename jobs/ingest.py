@@ -131,7 +131,7 @@ def _read_parquet(spark, files: list[str], cfg: IngestConfig):
     def optional(name):
         return F.col(name).cast("string") if name in types else F.lit(None).cast("string")
 
-    taken = {cfg.text_field, cfg.url_field, cfg.id_field, cfg.source_field}
+    taken = {cfg.text_field, cfg.url_field, cfg.source_field}
     others = [c for c in df.columns if c not in taken]
     file_source = F.regexp_extract(F.col("_metadata.file_path"), r"([^/]+?)(\.[^/]*)?$", 1)
     source = (

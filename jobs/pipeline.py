@@ -13,12 +13,14 @@ from pathlib import Path
 if __name__ == "__main__" and not __package__:  # spark-submit jobs/pipeline.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from jobs.clean import CleanConfig
 from jobs.config import ConfigError, SparkConfig, TablesConfig, option
 from jobs.ingest import IngestConfig
 
 # Step name -> module; a later step plugs in by adding itself here and to Config.
 STEPS = {
     "ingest": "jobs.ingest",
+    "clean": "jobs.clean",
 }
 
 
@@ -40,6 +42,7 @@ class Config:
     spark: SparkConfig = _section(SparkConfig)
     tables: TablesConfig = _section(TablesConfig)
     ingest: IngestConfig = _section(IngestConfig)
+    clean: CleanConfig = _section(CleanConfig)
     pipeline: PipelineConfig = _section(PipelineConfig)
 
     def validate(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,30 +109,40 @@ class StepCounts:
     kept: int
     rejected: int
     reasons: dict[str, int]
+    tallies: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "rows_in": self.rows_in,
             "kept": self.kept,
             "rejected": self.rejected,
             "reasons": self.reasons,
         }
+        return {**out, "tallies": self.tallies} if self.tallies else out
 
 
 def write_step(
-    ctx: RunContext, result, output: str, *, rows_in: int | None = None, extra_metadata=None
+    ctx: RunContext,
+    result,
+    output: str,
+    *,
+    rows_in: int | None = None,
+    tallies: Sequence[str] = (),
+    extra_metadata: dict | None = None,
 ) -> StepCounts:
     """Write kept rows to `output` and rejected rows to the rejects table, accounted.
 
     `rows_in` is the input row count when the caller knows it; otherwise the
     result's own row count is used (a transform never drops rows silently).
+    `tallies` names array<string> columns (e.g. which operations changed a row):
+    their items are counted into the commit metadata and the columns are not stored.
     """
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     materialize = ctx.cfg.tables.materialize == "persist"
-    if materialize:
-        result = result.persist(StorageLevel.MEMORY_AND_DISK)
+    cached = result.persist(StorageLevel.MEMORY_AND_DISK) if materialize else result
+    result = cached
     try:
         reason_rows = result.groupBy(F.col(REJECT_REASON).alias("reason")).count().collect()
         reasons = {r["reason"]: int(r["count"]) for r in reason_rows if r["reason"] is not None}
@@ -142,8 +153,19 @@ def write_step(
             raise JobError(
                 f"{ctx.job}: accounting failed: {rows_in} rows in, {kept} kept + {rejected} rejected"
             )
+        tally_counts = {}
+        for column in tallies:
+            rows = result.select(F.explode(column).alias("item")).groupBy("item").count().collect()
+            tally_counts[column] = {
+                r["item"]: int(r["count"]) for r in sorted(rows, key=lambda r: r["item"])
+            }
+        result = result.drop(*tallies)
         counts = StepCounts(
-            total if rows_in is None else rows_in, kept, rejected, dict(sorted(reasons.items()))
+            total if rows_in is None else rows_in,
+            kept,
+            rejected,
+            dict(sorted(reasons.items())),
+            tally_counts,
         )
         meta = ctx.commit_metadata(counts=counts.as_dict(), **(extra_metadata or {}))
         kept_df = result.where(F.col(REJECT_REASON).isNull()).drop(REJECT_REASON, REJECT_DETAIL)
@@ -160,4 +182,4 @@ def write_step(
         return counts
     finally:
         if materialize:
-            result.unpersist()
+            cached.unpersist()

@@ -39,12 +39,15 @@ def test_failed_job_exits_1_with_one_line(spark, lake, tmp_path, capsys):
 
 def test_options_after_the_job_and_pipeline(spark, lake, tmp_path, capsys):
     src = tmp_path / "in.jsonl"
-    src.write_text('{"text": "one"}\n{"text": "two"}\nnot json\n')
+    src.write_text(
+        '{"text": "The first document is a plain English sentence about parks."}\n'
+        '{"text": "第二篇文档是一段关于城市公园建设的中文句子。"}\n{"text": "ok"}\nnot json\n'
+    )
     code = cli.main(["pipeline", "--lake", str(lake), "--set", f"ingest.input={src}"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["rows"] == {"raw": 2, "rejects": 1}
-    assert out["rejects"] == {"ingest": {"malformed_json": 1}}
+    assert out["rows"] == {"raw": 3, "clean": 2, "rejects": 2}
+    assert out["rejects"] == {"ingest": {"malformed_json": 1}, "clean": {"too_short": 1}}
 
 
 def test_spark_submit_runs_a_job_file(tmp_path):

@@ -20,7 +20,7 @@ def test_parse_json_line_reasons():
         b'{"id": 7, "text": "hi", "url": "u", "lang_hint": "en"}', "/x/news.jsonl", FIELDS
     )
     assert (ok.text, ok.url, ok.orig_id, ok.source, ok.reason) == ("hi", "u", "7", "news", None)
-    assert json.loads(ok.meta) == {"lang_hint": "en"}
+    assert json.loads(ok.meta) == {"id": 7, "lang_hint": "en"}
     cases = {
         b'{"text": "unterminated': records.MALFORMED_JSON,
         b'{"text": "\xff\xfe"}': records.INVALID_UTF8,
@@ -88,7 +88,7 @@ def test_ingest_accounts_for_every_line_and_is_idempotent(spark, lake, tmp_path)
     assert (
         raw[0]["source"] == "web"
         and raw[0]["url"] == "https://a/1"
-        and json.loads(raw[0]["meta"]) == {"topic": "x"}
+        and json.loads(raw[0]["meta"]) == {"id": 1, "topic": "x"}
     )
     assert all(len(r["doc_id"]) == 32 for r in raw)
     rejects_before = sorted(
@@ -133,7 +133,7 @@ def test_ingest_parquet_and_text_files(spark, lake, tmp_path):
         "parquet text one",
         "https://p/1",
         "reviews",
-        {"stars": 3},
+        {"id": "p1", "stars": 3},
     )
 
     docs = tmp_path / "docs" / "essays"

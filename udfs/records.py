@@ -100,7 +100,7 @@ def parse_json_line(raw: bytes, path: str, fields: Fields) -> Record:
         return Record(line, source=default_source, reason=NOT_AN_OBJECT, detail=type(obj).__name__)
     text = obj.pop(fields.text, None)
     url = obj.pop(fields.url, None)
-    orig_id = obj.pop(fields.id, None)
+    orig_id = obj.get(fields.id)  # stays in meta too: it is how users trace a row back
     record_source = obj.pop(fields.source, None) if not fields.fixed_source else None
     rec = Record(
         text=text if isinstance(text, str) else None,

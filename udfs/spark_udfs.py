@@ -45,3 +45,42 @@ def text_files_parser(fields: records.Fields) -> Callable:
     return functools.partial(
         _parse_batches, parse=records.parse_text_file, data_column="content", fields=fields
     )
+
+
+# ---------------------------------------------------------------- clean
+
+
+def clean_output_schema(input_schema):
+    """The input's columns (text replaced) plus what clean adds; built from Spark's schema."""
+    from pyspark.sql.types import ArrayType, DoubleType, StringType, StructField, StructType
+
+    return StructType(
+        [*input_schema.fields]
+        + [
+            StructField("lang", StringType()),
+            StructField("lang_score", DoubleType()),
+            StructField("_reject_reason", StringType()),
+            StructField("_reject_detail", StringType()),
+            StructField("clean_ops", ArrayType(StringType())),
+        ]
+    )
+
+
+def _clean_batches(batches: Iterator[pa.RecordBatch], settings: dict) -> Iterator[pa.RecordBatch]:
+    from udfs.textclean import clean_document
+
+    for batch in batches:
+        results = [clean_document(t or "", **settings) for t in batch.column("text").to_pylist()]
+        columns = {name: batch.column(name) for name in batch.schema.names}
+        columns["text"] = pa.array([r.text for r in results], pa.string())
+        columns["lang"] = pa.array([r.lang for r in results], pa.string())
+        columns["lang_score"] = pa.array([r.lang_score for r in results], pa.float64())
+        columns["_reject_reason"] = pa.array([r.reason for r in results], pa.string())
+        columns["_reject_detail"] = pa.array([r.detail for r in results], pa.string())
+        columns["clean_ops"] = pa.array([r.operations for r in results], pa.list_(pa.string()))
+        yield pa.RecordBatch.from_pydict(columns)
+
+
+def cleaner(settings: dict) -> Callable:
+    """mapInArrow function applying `udfs.textclean.clean_document(**settings)` to `text`."""
+    return functools.partial(_clean_batches, settings=settings)

@@ -1,0 +1,86 @@
+"""clean: the Ziya2 data-preprocessing (DP) step, `raw` -> `clean` (+ rejects).
+
+Keeps Chinese and English (language by langdetect, see `udfs.langid`), repairs
+encoding and Unicode, converts Traditional to Simplified Chinese, and removes control
+characters, ANSI codes, markup, emoji, emoticons, special symbols and bad punctuation
+(`udfs.textclean` documents each operation and their order). Rejects: too_short,
+empty_after_clean, lang_not_allowed, lang_uncertain. How many documents each operation
+changed is recorded in the commit metadata (`counts.tallies.clean_ops`).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+if __name__ == "__main__" and not __package__:  # spark-submit jobs/clean.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jobs.config import ConfigError, option
+from jobs.runtime import JobError, RunContext, write_step
+from udfs.langid import BACKENDS
+
+OPENCC_CONFIGS = ["t2s", "tw2s", "hk2s", "tw2sp"]
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    input: str = "raw"
+    output: str = "clean"
+    # Languages kept (ISO 639-1 as langdetect names them; zh covers zh-cn and zh-tw).
+    languages: list[str] = option(["zh", "en"])
+    # Below this probability of the top language a document is rejected as lang_uncertain.
+    min_lang_score: float = option(0.6, min=0.0, max=1.0)
+    # langdetect-rs (same answers as langdetect, checked by tests) or langdetect itself.
+    langid_backend: str = option("langdetect-rs", choices=list(BACKENDS))
+    # OpenCC conversion for zh documents: t2s, tw2s (Taiwan), hk2s (Hong Kong), tw2sp (with phrases).
+    opencc_config: str = option("t2s", choices=OPENCC_CONFIGS)
+    # Documents with fewer non-space characters after cleaning are rejected as too_short.
+    min_chars: int = option(20, min=0)
+
+    def validate(self) -> None:
+        if not self.languages:
+            raise ConfigError("config key 'clean.languages' must name at least one language")
+
+
+def transform(raw, cfg: CleanConfig):
+    """raw rows -> cleaned rows with `lang`, `lang_score`, reject columns and `clean_ops`."""
+    from udfs.spark_udfs import clean_output_schema, cleaner
+
+    missing = {"doc_id", "text"} - set(raw.columns)
+    if missing:
+        raise JobError(
+            f"clean.input has no column {', '.join(sorted(missing))}; it needs doc_id and text"
+        )
+    clash = {"lang", "lang_score"} & set(raw.columns)
+    if clash:
+        raw = raw.drop(*clash)  # re-cleaning a cleaned table recomputes them
+    settings = {
+        "languages": tuple(cfg.languages),
+        "min_lang_score": cfg.min_lang_score,
+        "min_chars": cfg.min_chars,
+        "langid_backend": cfg.langid_backend,
+        "opencc_config": cfg.opencc_config,
+    }
+    return raw.mapInArrow(cleaner(settings), clean_output_schema(raw.schema))
+
+
+def run(spark, cfg) -> dict:
+    from jobs.tables import Tables
+
+    section: CleanConfig = cfg.clean
+    ctx = RunContext(spark, cfg, "clean", Tables(spark, cfg.lake, cfg.tables))
+    raw = ctx.read_input(section.input)
+    counts = write_step(ctx, transform(raw, section), section.output, tallies=["clean_ops"])
+    return {"job": "clean", "run_id": ctx.run_id, "output": section.output, **counts.as_dict()}
+
+
+def main(argv=None) -> int:
+    from jobs import cli
+
+    return cli.main_for("clean", argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

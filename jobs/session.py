@@ -69,6 +69,9 @@ def build(cfg: SparkConfig):
             builder.master(cfg.local_master)
             .config("spark.driver.memory", cfg.driver_memory)
             .config("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
+            # Text steps spend their time in per-row Python work: smaller input splits
+            # keep every local core busy to the end.
+            .config("spark.sql.files.maxPartitionBytes", "32m")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")

@@ -69,10 +69,20 @@ def clean_output_schema(input_schema):
 def _clean_batches(batches: Iterator[pa.RecordBatch], settings: dict) -> Iterator[pa.RecordBatch]:
     from udfs.textclean import clean_document
 
+    import pyarrow.compute as pc
+
     for batch in batches:
-        results = [clean_document(t or "", **settings) for t in batch.column("text").to_pylist()]
+        original = batch.column("text")
+        texts = original.to_pylist()
+        results = [clean_document(t or "", **settings) for t in texts]
+        # Most documents come out unchanged: keep their Arrow values, build only the new ones.
+        changed = [r.text != t for r, t in zip(results, texts)]
         columns = {name: batch.column(name) for name in batch.schema.names}
-        columns["text"] = pa.array([r.text for r in results], pa.string())
+        if any(changed):
+            new_text = pa.array(
+                [r.text if c else None for r, c in zip(results, changed)], pa.string()
+            )
+            columns["text"] = pc.if_else(pa.array(changed, pa.bool_()), new_text, original)
         columns["lang"] = pa.array([r.lang for r in results], pa.string())
         columns["lang_score"] = pa.array([r.lang_score for r in results], pa.float64())
         columns["_reject_reason"] = pa.array([r.reason for r in results], pa.string())

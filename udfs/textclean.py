@@ -39,16 +39,26 @@ def strip_bom(text: str) -> str:
     return text.lstrip("\ufeff")
 
 
-# A UTF-8 lead byte (0xC2-0xF4) read as cp1252/Latin-1 is one of Â..ô; without one, no mojibake.
-_MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4]")
+# UTF-8 read as cp1252/Latin-1 shows a lead byte (0xC2-0xF4: Â..ô) followed by a
+# continuation byte (0x80-0xBF, as cp1252 or Latin-1 shows it). Without such a pair there
+# is no mojibake of that kind, and ftfy (slow) is not called.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
 
 
 def fix_mojibake(text: str) -> str:
-    if not _MOJIBAKE_HINT.search(text):
+    """Repair UTF-8 that was decoded as Windows-1252/Latin-1, line by line (ftfy only sees
+    the lines that show the damage)."""
+    if text.isascii() or not _MOJIBAKE_HINT.search(text):
         return text
     import ftfy
 
-    return ftfy.fix_encoding(text)
+    return "\n".join(
+        ftfy.fix_encoding(line) if _MOJIBAKE_HINT.search(line) else line
+        for line in text.split("\n")
+    )
 
 
 # ---------------------------------------------------------------- 3-4 markup
@@ -93,12 +103,13 @@ _CONTROL = re.compile(
     "\ufdd0-\ufdef\ufffe\uffff"  # noncharacters
     "\U000e0000-\U000e007f]"  # tag characters
 )
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _CR = re.compile(r"\r\n?")
 
 
 def remove_control_chars(text: str) -> str:
     text = _CR.sub("\n", text) if "\r" in text else text
-    return _CONTROL.sub("", text)
+    return (_ASCII_CONTROL if text.isascii() else _CONTROL).sub("", text)
 
 
 _EMOJI = re.compile(
@@ -108,21 +119,38 @@ _EMOJI = re.compile(
     "|[0-9#*]\ufe0f?\u20e3"  # keycaps
     "|[\ufe0e\ufe0f]"
 )
-# Western emoticons must stand alone (space, line edge or punctuation around them).
-_WESTERN_EMOTICON = re.compile(
-    r"(?:(?<=\s)|^)(?:[:;=]['\-o^]?[)(\]\[dDpPoO3|/\\*@]+|<3|[xX]D|:'\()(?=\s|$|[.,!?])", re.M
+_EMOJI_GATE = re.compile(
+    "[\u2300-\u27bf\u2b00-\u2bff\u3030\u303d\u3297\u3299\ufe0e\ufe0f\U0001f000-\U0001ffff]"
 )
-# Kaomoji: a short bracketed run built from the characters kaomoji are made of.
+# Western emoticons must stand alone: whitespace or the text's edge before them (checked
+# in _standalone, so the pattern can start with its first character and scan fast),
+# whitespace, edge or punctuation after.
+_WESTERN_EMOTICON = re.compile(
+    r"(?:[:;=](?:['\-o^]?[)(\]\[dDpPoO3|/\\*@]+|'\()|<3|[xX]D)(?=\s|$|[.,!?])", re.M
+)
+# Kaomoji: a short bracketed run built from the characters kaomoji are made of, ^_^, T_T.
 _KAOMOJI = re.compile(
     r"[oO]?[(（][^\s()（）\w]{0,3}[\^*>T°\-=｡･・ω▽∀益´`≧≦◕‿□ﾟ_￣︶][^\s()（）]{0,8}[)）][oO]?[╯ﾉノ/]?"
     r"|(?<![A-Za-z0-9^])\^[_\-.]?\^(?![A-Za-z0-9^])|(?<![A-Za-z0-9])T[_.]T(?![A-Za-z0-9])"
 )
+# Every kaomoji above holds one of these; text without them skips the kaomoji pattern.
+_KAOMOJI_GATE = re.compile("[\\^_°ω▽∀益´`≧≦◕‿□ﾟ￣︶｡･・]")
+
+
+def _standalone(match: re.Match) -> str:
+    start = match.start()
+    text = match.string
+    return "" if start == 0 or text[start - 1].isspace() else match.group(0)
 
 
 def remove_emoji(text: str) -> str:
-    text = _EMOJI.sub("", text)
-    text = _KAOMOJI.sub("", text)
-    return _WESTERN_EMOTICON.sub("", text)
+    if not text.isascii() and _EMOJI_GATE.search(text):
+        text = _EMOJI.sub("", text)
+    if _KAOMOJI_GATE.search(text):
+        text = _KAOMOJI.sub("", text)
+    if ":" in text or ";" in text or "=" in text or "<3" in text or "xD" in text or "XD" in text:
+        text = _WESTERN_EMOTICON.sub(_standalone, text)
+    return text
 
 
 # Decorative symbol blocks. Degree, currency, ℃, ©, ®, ™ and maths stay.
@@ -132,7 +160,7 @@ _SPECIAL_SYMBOLS = re.compile(
 
 
 def remove_special_symbols(text: str) -> str:
-    return _SPECIAL_SYMBOLS.sub(" ", text)
+    return text if text.isascii() else _SPECIAL_SYMBOLS.sub(" ", text)
 
 
 # ---------------------------------------------------------------- 8-9 normalisation
@@ -142,7 +170,7 @@ _ZH_KEEP_WIDTH = re.compile("([\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uf
 
 def normalize_unicode(text: str, lang: str) -> str:
     """NFKC, keeping full-width punctuation in Chinese text (see the module docstring)."""
-    if unicodedata.is_normalized("NFKC", text):
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text
     if lang != "zh":
         return unicodedata.normalize("NFKC", text)
@@ -171,42 +199,56 @@ _LONG_DOTS = re.compile(r"\.{4,}")
 _LONG_ELLIPSIS = re.compile(r"…{3,}")
 _SEPARATOR_RUN = re.compile(r"[-=_*#~+]{4,}")
 _MIXED_MARKS = re.compile(r"([!?！？])[!?！？]+")
-_SPACE_BEFORE_MARK = re.compile(r"(?<=\w) +([,.;:!?])(?=\s|$)")
+_SPACE_BEFORE_MARK = re.compile(r" +([,.;:!?])(?=\s|$)")
+# Every run the first five rules act on starts with a doubled mark or a ?! pair.
+_RUN_GATE = re.compile(r"([!?,;:！？，；：、。~～.…\-=_*#+])\1|[!?！？][!?！？]")
 _LEADING_MARK = re.compile(r"^[ \t]*[,;:，；：、。.!?！？]+[ \t]*", re.M)
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_ASCII_MARK_IN_ZH = re.compile(f"(?<=[{_CJK}])([,;:!?])(?=[{_CJK}“‘（]|$)", re.M)
+# The ASCII mark comes first so the scan is fast; the lookbehind then checks the Chinese
+# character before it.
+_ASCII_MARK_IN_ZH = re.compile(f"([,;:!?])(?<=[{_CJK}].)(?=[{_CJK}“‘（]|$)", re.M)
 _TO_FULL_WIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
+
+
+def _drop_space_after_word(match: re.Match) -> str:
+    start = match.start()
+    return match.group(1) if start > 0 and match.string[start - 1].isalnum() else match.group(0)
 
 
 def fix_punctuation(text: str, lang: str) -> str:
     """Collapse repeated marks, drop separator runs and marks that open a line; in zh,
-    ASCII marks written between Chinese characters become their full-width forms."""
-    text = _REPEATED_MARK.sub(r"\1", text)
-    text = _MIXED_MARKS.sub(r"\1", text)
-    text = _LONG_DOTS.sub("...", text)
-    text = _LONG_ELLIPSIS.sub("……", text)
-    text = _SEPARATOR_RUN.sub(" ", text)
+    ASCII marks written between Chinese characters become their full-width forms; in en,
+    no space before a mark that follows a word."""
+    if _RUN_GATE.search(text):
+        text = _REPEATED_MARK.sub(r"\1", text)
+        text = _MIXED_MARKS.sub(r"\1", text)
+        text = _LONG_DOTS.sub("...", text)
+        text = _LONG_ELLIPSIS.sub("……", text)
+        text = _SEPARATOR_RUN.sub(" ", text)
     text = _LEADING_MARK.sub("", text)
     if lang == "zh":
-        text = _ASCII_MARK_IN_ZH.sub(lambda m: _TO_FULL_WIDTH[m.group(1)], text)
-    else:
-        text = _SPACE_BEFORE_MARK.sub(r"\1", text)
+        if not text.isascii():
+            text = _ASCII_MARK_IN_ZH.sub(lambda m: _TO_FULL_WIDTH[m.group(1)], text)
+    elif (
+        " ," in text or " ." in text or " ;" in text or " :" in text or " !" in text or " ?" in text
+    ):
+        text = _SPACE_BEFORE_MARK.sub(_drop_space_after_word, text)
     return text
 
 
 _LINE_SEPARATORS = re.compile("[\u2028\u2029\u0085]")
-_INLINE_SPACE = re.compile(r"[^\S\n]+")
-_SPACE_AROUND_NEWLINE = re.compile(r" *\n *")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 
 
 def normalize_whitespace(text: str) -> str:
     """One line-ending form (LF), single spaces inside lines (tabs and exotic spaces
-    included), no trailing spaces, at most one blank line in a row, no outer blanks."""
-    text = _LINE_SEPARATORS.sub("\n", text)
-    text = _INLINE_SPACE.sub(" ", text)
-    text = _SPACE_AROUND_NEWLINE.sub("\n", text)
-    text = _MANY_NEWLINES.sub("\n\n", text)
+    included), no spaces at line ends, at most one blank line in a row, no outer blanks."""
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        text = _LINE_SEPARATORS.sub("\n", text)
+    # str.split() with no argument splits on every Unicode whitespace run, at C speed.
+    text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    if "\n\n\n" in text:
+        text = _MANY_NEWLINES.sub("\n\n", text)
     return text.strip()
 
 

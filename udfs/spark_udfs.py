@@ -67,9 +67,9 @@ def clean_output_schema(input_schema):
 
 
 def _clean_batches(batches: Iterator[pa.RecordBatch], settings: dict) -> Iterator[pa.RecordBatch]:
-    from udfs.textclean import clean_document
-
     import pyarrow.compute as pc
+
+    from udfs.textclean import clean_document
 
     for batch in batches:
         original = batch.column("text")

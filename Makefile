@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+KENLM  := $(VENV)/kenlm/bin/lmplz
 BENCH_DOCS ?= 20000
 DEMO_DOCS  ?= 4000
 
@@ -11,7 +12,7 @@ export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 
 .PHONY: setup demo test bench lint clean-lake
 
-setup: $(STAMP)
+setup: $(STAMP) $(KENLM)
 
 # Re-installs only when pyproject.toml changes; otherwise a no-op.
 $(STAMP): pyproject.toml
@@ -19,8 +20,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# KenLM's trainer (lmplz, build_binary), built once from the kenlm sdist on PyPI.
+$(KENLM): | $(STAMP)
+	PIP=$(VENV)/bin/pip tools/build-kenlm.sh $(VENV)/kenlm/bin
+
 demo: setup
 	$(PY) -m demo.corpus --docs $(DEMO_DOCS) --out demo-data
+	$(VENV)/bin/ziya-data --lake lake --set train_lm.input=demo-data/reference train-lm
 	$(VENV)/bin/ziya-data --lake lake --set ingest.input=demo-data/corpus pipeline
 	$(PY) -m demo.summary --lake lake
 

@@ -76,12 +76,8 @@ CONTROL = [
     "\ue000",
 ]
 ANSI = ["\x1b[31m", "\x1b[1;32m", "\x1b[0m", "\x1b[4m", "\x1b[2J", "\x1b[0;33;40m"]
-HTML = [
-    '<div class="content">',
-    "</div>",
-    "<p>",
-    "</p>",
-    "<br/>",
+# Inline markup lands between words; block tags wrap whole paragraphs (as on real pages).
+HTML_INLINE = [
     "&nbsp;",
     "&amp;",
     "&quot;",
@@ -89,7 +85,7 @@ HTML = [
     "</span>",
     '<a href="/next">',
     "</a>",
-    "&lt;b&gt;",
+    "<b>",
 ]
 
 EN_ADS = [
@@ -333,7 +329,9 @@ class Generator:
         base = self.prose(lang)
         defect = self.rng.choice(["html", "control", "ansi", "emoji", "mojibake"])
         if defect == "html":
-            text = self._insert_between_words(base, HTML, 6, lang)
+            sep = "\n\n" if lang == "en" else "\n"
+            wrapped = sep.join(f'<div class="para"><p>{p}</p></div>' for p in base.split(sep))
+            text = self._insert_between_words(wrapped, HTML_INLINE, 6, lang)
         elif defect == "control":
             text = self._insert_between_words(base, CONTROL, 8, lang)
         elif defect == "ansi":
@@ -412,9 +410,7 @@ class Generator:
         source = "web_en" if lang == "en" else "web_zh"
         en = lang == "en"
         if kind == "ad":
-            lines = [
-                self.rng.choice(EN_ADS if en else ZH_ADS) for _ in range(self.rng.randint(5, 10))
-            ]
+            lines = self.rng.sample(EN_ADS if en else ZH_ADS, self.rng.randint(5, 8))
             lines.append(self._cn_mobile() if not en else "Hotline: 1-800-555-0199")
             text = "\n".join(lines)
         elif kind == "nav":
@@ -426,12 +422,9 @@ class Generator:
             text = "\n".join(self.rng.sample(EN_FORM if en else ZH_FORM, self.rng.randint(6, 10)))
         elif kind == "toxic":
             base = self.prose(lang).split("\n\n" if en else "\n")[0]
-            toxic = (
-                " ".join(self.rng.sample(EN_TOXIC, 3))
-                if en
-                else "".join(self.rng.sample(ZH_TOXIC, 3))
-            )
-            text = toxic + ("\n\n" if en else "\n") + base + ("\n\n" if en else "\n") + toxic
+            picked = self.rng.sample(EN_TOXIC if en else ZH_TOXIC, 6)
+            join, sep = (" ", "\n\n") if en else ("", "\n")
+            text = join.join(picked[:3]) + sep + base + sep + join.join(picked[3:])
         else:  # garbled
             if en:
                 words = [

@@ -7,6 +7,40 @@ from __future__ import annotations
 
 import random
 
+
+class Deck:
+    """Draws from a list without replacement, reshuffling when it runs out, so a document
+    repeats a phrase only after using every other one (as real prose rarely repeats)."""
+
+    def __init__(self, rng: random.Random, items: list[str]):
+        self.rng, self.items, self.left = rng, items, []
+
+    def draw(self) -> str:
+        if not self.left:
+            self.left = self.items[:]
+            self.rng.shuffle(self.left)
+        return self.left.pop()
+
+
+class _Decks:
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self._decks: dict[int, Deck] = {}
+        self.used: set[str] = set()
+
+    def once(self, name: str) -> bool:
+        """True the first time only: a sentence frame a document uses at most once."""
+        first = name not in self.used
+        self.used.add(name)
+        return first
+
+    def __call__(self, items: list[str]) -> str:
+        deck = self._decks.get(id(items))
+        if deck is None:
+            deck = self._decks[id(items)] = Deck(self.rng, items)
+        return deck.draw()
+
+
 # ---------------------------------------------------------------- English
 
 EN_TOPICS = {
@@ -275,29 +309,36 @@ EN_QUOTES = [
 ]
 
 
-def en_sentence(rng: random.Random, topic: str) -> str:
+def en_sentence(rng: random.Random, topic: str, pick=None) -> str:
+    pick = pick or (lambda items: rng.choice(items))
     t = EN_TOPICS[topic]
     kind = rng.random()
-    subj = rng.choice(t["subjects"])
+    subj = pick(t["subjects"])
     if kind < 0.45:
-        s = f"{rng.choice(EN_OPENERS)} {subj} {rng.choice(EN_VERBS)} {rng.choice(t['objects'])} {rng.choice(t['places'])}."
+        s = f"{pick(EN_OPENERS)} {subj} {pick(EN_VERBS)} {pick(t['objects'])} {pick(t['places'])}."
     elif kind < 0.7:
-        s = f"{subj[0].upper() + subj[1:]} {rng.choice(EN_VERBS)} {rng.choice(t['objects'])} {rng.choice(EN_REASONS)}."
+        s = f"{subj[0].upper() + subj[1:]} {pick(EN_VERBS)} {pick(t['objects'])} {pick(EN_REASONS)}."
     elif kind < 0.85:
-        s = rng.choice(EN_FOLLOWUPS)
+        s = pick(EN_FOLLOWUPS)
     elif kind < 0.93:
-        s = rng.choice(EN_QUOTES)
-    else:
+        s = pick(EN_QUOTES)
+    elif not hasattr(pick, "once") or pick.once("survey"):
         n = rng.randint(2, 95)
-        s = f"About {n} percent of those asked {rng.choice(t['places'])} said they {rng.choice(['supported', 'opposed', 'had not heard of'])} {rng.choice(t['objects'])}."
+        stance = rng.choice(["supported", "opposed", "had not heard of"])
+        s = f"About {n} percent of those asked {pick(t['places'])} said they {stance} {pick(t['objects'])}."
+    else:
+        s = f"{subj[0].upper() + subj[1:]} {pick(EN_VERBS)} {pick(t['objects'])}."
     return s[0].upper() + s[1:]
 
 
 def en_document(rng: random.Random, topic: str | None = None) -> str:
-    topic = topic or rng.choice(sorted(EN_TOPICS))
+    """Two topics, so a document's phrases rarely repeat; 2-4 paragraphs of 3-5 sentences."""
+    first = topic or rng.choice(sorted(EN_TOPICS))
+    topics = [first, rng.choice(sorted(set(EN_TOPICS) - {first}))]
+    pick = _Decks(rng)
     paragraphs = []
-    for _ in range(rng.randint(3, 6)):
-        sentences = [en_sentence(rng, topic) for _ in range(rng.randint(3, 6))]
+    for i in range(rng.randint(2, 4)):
+        sentences = [en_sentence(rng, topics[i % 2], pick) for _ in range(rng.randint(3, 5))]
         paragraphs.append(" ".join(dict.fromkeys(sentences)))
     return "\n\n".join(paragraphs)
 
@@ -544,28 +585,34 @@ ZH_QUOTES = [
 ]
 
 
-def zh_sentence(rng: random.Random, topic: str) -> str:
+def zh_sentence(rng: random.Random, topic: str, pick=None) -> str:
+    pick = pick or (lambda items: rng.choice(items))
     t = ZH_TOPICS[topic]
     kind = rng.random()
-    subj = rng.choice(t["subjects"])
+    subj = pick(t["subjects"])
     if kind < 0.45:
-        return f"{rng.choice(ZH_OPENERS)}{subj}{rng.choice(t['places'])}{rng.choice(ZH_VERBS)}{rng.choice(t['objects'])}。"
+        return f"{pick(ZH_OPENERS)}{subj}{pick(t['places'])}{pick(ZH_VERBS)}{pick(t['objects'])}。"
     if kind < 0.7:
-        return f"{subj}{rng.choice(ZH_VERBS)}{rng.choice(t['objects'])}{rng.choice(ZH_REASONS)}。"
+        return f"{subj}{pick(ZH_VERBS)}{pick(t['objects'])}{pick(ZH_REASONS)}。"
     if kind < 0.85:
-        return rng.choice(ZH_FOLLOWUPS)
+        return pick(ZH_FOLLOWUPS)
     if kind < 0.93:
-        return rng.choice(ZH_QUOTES)
+        return pick(ZH_QUOTES)
+    if hasattr(pick, "once") and not pick.once("survey"):
+        return f"{subj}{pick(ZH_VERBS)}{pick(t['objects'])}。"
     n = rng.randint(2, 95)
     stance = rng.choice(["支持", "反对", "没有听说过"])
-    return f"调查显示，{rng.choice(t['places'])}约有百分之{n}的受访者表示{stance}{rng.choice(t['objects'])}。"
+    return f"调查显示，{pick(t['places'])}约有百分之{n}的受访者表示{stance}{pick(t['objects'])}。"
 
 
 def zh_document(rng: random.Random, topic: str | None = None) -> str:
-    topic = topic or rng.choice(sorted(ZH_TOPICS))
+    """Two topics, so a document's phrases rarely repeat; 2-4 paragraphs of 3-5 sentences."""
+    first = topic or rng.choice(sorted(ZH_TOPICS))
+    topics = [first, rng.choice(sorted(set(ZH_TOPICS) - {first}))]
+    pick = _Decks(rng)
     paragraphs = []
-    for _ in range(rng.randint(3, 6)):
-        sentences = [zh_sentence(rng, topic) for _ in range(rng.randint(3, 6))]
+    for i in range(rng.randint(2, 4)):
+        sentences = [zh_sentence(rng, topics[i % 2], pick) for _ in range(rng.randint(3, 5))]
         paragraphs.append("".join(dict.fromkeys(sentences)))
     return "\n".join(paragraphs)
 

@@ -15,12 +15,15 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/pipeline.py
 
 from jobs.clean import CleanConfig
 from jobs.config import ConfigError, SparkConfig, TablesConfig, option
+from jobs.filter import FilterConfig
 from jobs.ingest import IngestConfig
+from jobs.train_lm import TrainLmConfig
 
 # Step name -> module; a later step plugs in by adding itself here and to Config.
 STEPS = {
     "ingest": "jobs.ingest",
     "clean": "jobs.clean",
+    "filter": "jobs.filter",
 }
 
 
@@ -43,6 +46,8 @@ class Config:
     tables: TablesConfig = _section(TablesConfig)
     ingest: IngestConfig = _section(IngestConfig)
     clean: CleanConfig = _section(CleanConfig)
+    train_lm: TrainLmConfig = _section(TrainLmConfig)
+    filter: FilterConfig = _section(FilterConfig)
     pipeline: PipelineConfig = _section(PipelineConfig)
 
     def validate(self) -> None:

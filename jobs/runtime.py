@@ -128,6 +128,7 @@ def write_step(
     *,
     rows_in: int | None = None,
     tallies: Sequence[str] = (),
+    keep_tallies: bool = False,
     extra_metadata: dict | None = None,
 ) -> StepCounts:
     """Write kept rows to `output` and rejected rows to the rejects table, accounted.
@@ -135,7 +136,8 @@ def write_step(
     `rows_in` is the input row count when the caller knows it; otherwise the
     result's own row count is used (a transform never drops rows silently).
     `tallies` names array<string> columns (e.g. which operations changed a row):
-    their items are counted into the commit metadata and the columns are not stored.
+    their items are counted into the commit metadata; the columns are stored only with
+    `keep_tallies`.
     """
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
@@ -159,7 +161,8 @@ def write_step(
             tally_counts[column] = {
                 r["item"]: int(r["count"]) for r in sorted(rows, key=lambda r: r["item"])
             }
-        result = result.drop(*tallies)
+        if not keep_tallies:
+            result = result.drop(*tallies)
         counts = StepCounts(
             total if rows_in is None else rows_in,
             kept,

@@ -43,7 +43,17 @@ def test_options_after_the_job_and_pipeline(spark, lake, tmp_path, capsys):
         '{"text": "The first document is a plain English sentence about parks."}\n'
         '{"text": "第二篇文档是一段关于城市公园建设的中文句子。"}\n{"text": "ok"}\nnot json\n'
     )
-    code = cli.main(["pipeline", "--lake", str(lake), "--set", f"ingest.input={src}"])
+    code = cli.main(
+        [
+            "pipeline",
+            "--lake",
+            str(lake),
+            "--set",
+            f"ingest.input={src}",
+            "--set",
+            "pipeline.steps=[ingest, clean]",
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["rows"] == {"raw": 3, "clean": 2, "rejects": 2}

@@ -94,3 +94,122 @@ def _clean_batches(batches: Iterator[pa.RecordBatch], settings: dict) -> Iterato
 def cleaner(settings: dict) -> Callable:
     """mapInArrow function applying `udfs.textclean.clean_document(**settings)` to `text`."""
     return functools.partial(_clean_batches, settings=settings)
+
+
+# ---------------------------------------------------------------- language models and rules
+
+
+def _training_lines(batches: Iterator[pa.RecordBatch], zh_backend: str) -> Iterator[pa.RecordBatch]:
+    from udfs import lm
+
+    for batch in batches:
+        langs, lines = [], []
+        for lang, text in zip(batch.column("lang").to_pylist(), batch.column("text").to_pylist()):
+            for line in lm.training_lines(text or "", lang, zh_backend):
+                langs.append(lang)
+                lines.append(line)
+        yield pa.RecordBatch.from_pydict(
+            {"lang": pa.array(langs, pa.string()), "line": pa.array(lines, pa.string())}
+        )
+
+
+def lm_training_lines(zh_backend: str) -> Callable:
+    """mapInArrow function: (lang, text) -> (lang, line), one KenLM training line per paragraph."""
+    return functools.partial(_training_lines, zh_backend=zh_backend)
+
+
+def filter_output_schema(input_schema):
+    from pyspark.sql.types import (
+        ArrayType,
+        DoubleType,
+        IntegerType,
+        StringType,
+        StructField,
+        StructType,
+    )
+
+    return StructType(
+        [f for f in input_schema.fields if f.name not in FILTER_COLUMNS]
+        + [
+            StructField("ppl", DoubleType()),
+            StructField("lm_tokens", IntegerType()),
+            StructField("removed_share", DoubleType()),
+            StructField("rule_hits", ArrayType(StringType())),
+            StructField("_reject_reason", StringType()),
+            StructField("_reject_detail", StringType()),
+        ]
+    )
+
+
+FILTER_COLUMNS = ("ppl", "lm_tokens", "removed_share", "rule_hits", "ppl_quantile", "quality_tier")
+_LEXICONS: dict[tuple, object] = {}
+
+
+def _lexicon(word_lists: dict, lang: str):
+    from udfs import rules
+
+    key = (id(word_lists), lang)
+    lex = _LEXICONS.get(key)
+    if lex is None:
+        lex = _LEXICONS[key] = rules.Lexicon(word_lists, lang)
+    return lex
+
+
+def _filter_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
+    """Rules first (a rejected document is not scored), then perplexity of what remains."""
+    import pyarrow.compute as pc
+
+    from udfs import lm, rules
+
+    settings: rules.Settings = config["settings"]
+    models: dict[str, str] = config["models"]
+    for batch in batches:
+        original = batch.column("text")
+        texts = original.to_pylist()
+        out_text, ppl, tokens, removed, hits, reasons, details, changed = (
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
+        for text, lang in zip(texts, batch.column("lang").to_pylist()):
+            text = text or ""
+            outcome = rules.apply_rules(text, lang, _lexicon(config["word_lists"], lang), settings)
+            reason, detail, score = outcome.reason, outcome.detail, lm.Perplexity(None, 0)
+            if reason is None:
+                if lang not in models:
+                    reason, detail = "no_language_model", lang
+                else:
+                    score = lm.perplexity(outcome.text, lang, models[lang], config["zh_segmenter"])
+                    if score.ppl is None:
+                        reason = "no_tokens_to_score"
+            changed.append(outcome.text != text)
+            out_text.append(outcome.text if outcome.text != text else None)
+            ppl.append(score.ppl)
+            tokens.append(score.tokens)
+            removed.append(outcome.removed_share)
+            hits.append(outcome.hits)
+            reasons.append(reason)
+            details.append(detail)
+        columns = {n: batch.column(n) for n in batch.schema.names if n not in FILTER_COLUMNS}
+        if any(changed):
+            columns["text"] = pc.if_else(
+                pa.array(changed, pa.bool_()), pa.array(out_text, pa.string()), original
+            )
+        columns["ppl"] = pa.array(ppl, pa.float64())
+        columns["lm_tokens"] = pa.array(tokens, pa.int32())
+        columns["removed_share"] = pa.array(removed, pa.float64())
+        columns["rule_hits"] = pa.array(hits, pa.list_(pa.string()))
+        columns["_reject_reason"] = pa.array(reasons, pa.string())
+        columns["_reject_detail"] = pa.array(details, pa.string())
+        yield pa.RecordBatch.from_pydict(columns)
+
+
+def document_filter(config: dict) -> Callable:
+    """mapInArrow function applying the rule registry and KenLM perplexity to each document.
+    `config`: settings (udfs.rules.Settings), word_lists, models {lang: path}, zh_segmenter."""
+    return functools.partial(_filter_batches, config=config)

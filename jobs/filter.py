@@ -1,0 +1,201 @@
+"""filter: the Ziya2 paper's automatic scoring (AS) and rule-based filtering (RF),
+`clean` -> `filtered` (+ rejects).
+
+RF: the rule registry of `udfs.rules` (document, then paragraph, then sentence rules;
+privacy masked). AS: KenLM perplexity per document (token-weighted over paragraphs),
+ranked per language (optionally per language and source) by approximate quantiles, no
+global sort: the lowest `high_quantile` share is tier `high`, up to `medium_quantile` is
+`medium`, the rest is rejected as `perplexity_low_quality` (paper: 30% / 60%).
+
+Rules run first and the ranking covers the documents that pass them, so spam and
+menus neither distort the perplexity ranking nor hide behind a perplexity reason: a
+document rejected for a rule carries that rule's name. Per-rule hit counts are recorded
+with the run; `rule_hits` stays on each filtered row.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+if __name__ == "__main__" and not __package__:  # spark-submit jobs/filter.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jobs.config import ConfigError, option
+from jobs.runtime import REJECT_DETAIL, REJECT_REASON, RunContext, write_step
+
+PERPLEXITY_REJECT = "perplexity_low_quality"
+QUANTILE_STEPS = 100  # ppl_quantile resolution: 1%
+
+
+def bundled_rules_dir() -> Path:
+    """conf/rules of a source checkout, else the copy installed with the package."""
+    here = Path(__file__).resolve().parents[1] / "conf" / "rules"
+    return here if here.is_dir() else Path(sys.prefix) / "share" / "ziya-data" / "rules"
+
+
+@dataclass(frozen=True)
+class FilterConfig:
+    input: str = "clean"
+    output: str = "filtered"
+    # Perplexity tiers (paper: lowest 30% high, 30-60% medium, the rest rejected).
+    high_quantile: float = option(0.3, min=0.0, max=1.0)
+    medium_quantile: float = option(0.6, min=0.0, max=1.0)
+    # Rank within language and source instead of within language only.
+    rank_by_source: bool = False
+    # percentile_approx accuracy (higher: closer to exact, more memory).
+    quantile_accuracy: int = option(10000, min=100)
+    # Word lists and patterns (<category>.<lang>.txt); empty: the bundled conf/rules.
+    rules_dir: str = ""
+    disabled_rules: list[str] = option([])
+    # Threshold overrides as "rule.param": value (defaults: README's rule table).
+    thresholds: dict[str, float] = option({})
+    # A document losing more than this share of its characters to paragraph and sentence
+    # rules is rejected with the rule that removed most.
+    max_removed_share: float = option(0.3, min=0.0, max=1.0)
+    # Privacy matches: mask them ([EMAIL], [PHONE], [ID], [CARD]) or drop the sentence.
+    pii_action: str = option("mask", choices=["mask", "drop_sentence"])
+
+    def validate(self) -> None:
+        from udfs import rules
+
+        if self.medium_quantile < self.high_quantile:
+            raise ConfigError(
+                "config key 'filter.medium_quantile' must not be below filter.high_quantile"
+            )
+        known = rules.default_thresholds()
+        for key in self.thresholds:
+            if key not in known:
+                raise ConfigError(f"config key 'filter.thresholds.{key}' is not a rule parameter")
+        for name in self.disabled_rules:
+            if name not in rules.REGISTRY:
+                raise ConfigError(f"config key 'filter.disabled_rules' names unknown rule {name!r}")
+
+
+def rule_settings(cfg: FilterConfig):
+    from udfs import rules
+
+    return rules.Settings(
+        thresholds={**rules.default_thresholds(), **cfg.thresholds},
+        disabled=frozenset(cfg.disabled_rules),
+        max_removed_share=cfg.max_removed_share,
+        pii_action=cfg.pii_action,
+    )
+
+
+def score_documents(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: str):
+    """Rules and perplexity per document (the Python-heavy part)."""
+    from jobs.runtime import JobError
+    from udfs import rules
+    from udfs.spark_udfs import document_filter, filter_output_schema
+
+    missing = {"doc_id", "text", "lang"} - set(clean.columns)
+    if missing:
+        raise JobError(
+            f"filter.input has no column {', '.join(sorted(missing))}; run clean on it first"
+        )
+    rules_dir = cfg.rules_dir or str(bundled_rules_dir())
+    if not Path(rules_dir).is_dir():
+        raise JobError(f"filter.rules_dir '{rules_dir}' is not a folder of word lists")
+    config = {
+        "settings": rule_settings(cfg),
+        "word_lists": rules.load_word_lists(rules_dir),
+        "models": models,
+        "zh_segmenter": zh_segmenter,
+    }
+    return clean.mapInArrow(document_filter(config), filter_output_schema(clean.schema))
+
+
+def assign_tiers(scored, cfg: FilterConfig):
+    """Quantile cut points per group (bounded aggregates), then a tier per document."""
+    from pyspark.sql import functions as F
+
+    groups = ["lang", "source"] if cfg.rank_by_source else ["lang"]
+    steps = [i / QUANTILE_STEPS for i in range(1, QUANTILE_STEPS)]
+    ranked = scored.where(F.col(REJECT_REASON).isNull())
+    cuts = ranked.groupBy(*groups).agg(
+        F.percentile_approx("ppl", steps, cfg.quantile_accuracy).alias("_cuts"),
+        F.percentile_approx(
+            "ppl", [cfg.high_quantile, cfg.medium_quantile], cfg.quantile_accuracy
+        ).alias("_tier"),
+    )
+    joined = scored.join(F.broadcast(cuts), groups, "left")
+    quantile = F.size(F.filter("_cuts", lambda c: c < F.col("ppl"))) / F.lit(QUANTILE_STEPS)
+    high_cut, medium_cut = F.element_at("_tier", 1), F.element_at("_tier", 2)
+    tier = F.when(F.col("ppl") <= high_cut, "high").when(F.col("ppl") <= medium_cut, "medium")
+    alive = F.col(REJECT_REASON).isNull()
+    reason = F.when(alive & tier.isNull(), F.lit(PERPLEXITY_REJECT)).otherwise(F.col(REJECT_REASON))
+    detail = F.when(
+        alive & tier.isNull(), F.format_string("ppl %.1f > %.1f", F.col("ppl"), medium_cut)
+    )
+    columns = [c for c in scored.columns if c not in (REJECT_REASON, REJECT_DETAIL)]
+    return joined.select(
+        *columns,
+        F.when(alive, quantile).alias("ppl_quantile"),
+        F.when(alive, tier).alias("quality_tier"),
+        reason.alias(REJECT_REASON),
+        F.coalesce(detail, F.col(REJECT_DETAIL)).alias(REJECT_DETAIL),
+    )
+
+
+def transform(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: str = "jieba-next"):
+    """clean rows -> filtered rows with ppl, ppl_quantile, quality_tier, rule columns and
+    reject columns. `models` maps a language to its KenLM model file."""
+    return assign_tiers(score_documents(clean, cfg, models, zh_segmenter), cfg)
+
+
+def run(spark, cfg) -> dict:
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from jobs import train_lm
+    from jobs.runtime import JobError
+    from jobs.tables import Tables
+
+    section: FilterConfig = cfg.filter
+    ctx = RunContext(spark, cfg, "filter", Tables(spark, cfg.lake, cfg.tables))
+    manifest = train_lm.read_manifest(train_lm.model_dir(cfg))
+    models = {lang: m["path"] for lang, m in manifest["languages"].items()}
+    missing = [lang for lang in cfg.clean.languages if lang not in models]
+    if missing:
+        raise JobError(
+            f"no KenLM model for {', '.join(missing)}; train one with `ziya-data train-lm`"
+        )
+    clean = ctx.read_input(section.input)
+    # Scored once: the quantile aggregate and the writes all read this.
+    scored = score_documents(clean, section, models, manifest["zh_segmenter"]).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
+    try:
+        result = assign_tiers(scored, section)
+        tiers = (
+            result.where(F.col("quality_tier").isNotNull())
+            .groupBy("lang", "quality_tier")
+            .count()
+            .collect()
+        )
+        tier_counts = {f"{r['lang']}:{r['quality_tier']}": int(r["count"]) for r in tiers}
+        counts = write_step(
+            ctx, result, section.output, tallies=["rule_hits"], keep_tallies=True,
+            extra_metadata={"tiers": tier_counts, "models": {k: v["training_lines"] for k, v in manifest["languages"].items()}},
+        )  # fmt: skip
+    finally:
+        scored.unpersist()
+    return {
+        "job": "filter",
+        "run_id": ctx.run_id,
+        "output": section.output,
+        "tiers": tier_counts,
+        **counts.as_dict(),
+    }
+
+
+def main(argv=None) -> int:
+    from jobs import cli
+
+    return cli.main_for("filter", argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,212 @@
+"""train-lm: one KenLM n-gram model per language for the filter job's perplexity scoring.
+
+Reads reference text (in production the user's Wikipedia dump; in the demo the clean
+reference prose the demo generator writes), cleans it exactly as the clean job does
+(so language and normalisation match what the filter will score), turns every paragraph
+into one normalised, tokenised training line (`udfs.lm`), and runs KenLM's own `lmplz`
+and `build_binary` per language. Spark writes the training lines to files; the trainer
+streams them from there (lmplz is a single-machine program). Models and a manifest
+(languages, order, tokenisation, training lines and tokens) go to `model_dir`
+(default <lake>/_models/kenlm), which must be a path every executor can read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+if __name__ == "__main__" and not __package__:  # spark-submit jobs/train_lm.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jobs.config import ConfigError, option
+from jobs.runtime import REJECT_REASON, JobError, RunContext
+from udfs.segment import ZH_BACKENDS
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class TrainLmConfig:
+    # Reference text: files as ingest reads them (JSONL, Parquet, text), or table:<name>.
+    input: str = "./demo-data/reference"
+    text_field: str = "text"
+    languages: list[str] = option(["zh", "en"])
+    order: int = option(5, min=2, max=6)
+    # Where models go; empty: <lake>/_models/kenlm. Must be readable by every executor.
+    model_dir: str = ""
+    # Chinese segmenter for training and scoring: jieba-next (same tokens as jieba, faster) | jieba.
+    zh_segmenter: str = option("jieba-next", choices=list(ZH_BACKENDS))
+    # Use at most this many reference documents per run (0: all).
+    max_docs: int = option(0, min=0)
+    # Memory lmplz may use (its -S option).
+    lmplz_memory: str = "1G"
+    # Folder holding lmplz and build_binary; empty: PATH, then <venv>/kenlm/bin (make setup).
+    kenlm_bin: str = ""
+
+    def validate(self) -> None:
+        if not self.languages:
+            raise ConfigError("config key 'train_lm.languages' must name at least one language")
+
+
+def model_dir(cfg) -> str:
+    """The folder of the KenLM models (shared by train-lm and filter)."""
+    folder = cfg.train_lm.model_dir or f"{cfg.lake.rstrip('/')}/_models/kenlm"
+    if "://" in folder and not folder.startswith("file://"):
+        raise ConfigError(
+            "config key 'train_lm.model_dir' must be a local or mounted path (KenLM reads files)"
+        )
+    return os.path.abspath(folder.removeprefix("file://"))
+
+
+def read_manifest(folder: str) -> dict:
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise JobError(
+            f"no KenLM models under {folder} (no {MANIFEST}); train them first with "
+            "`ziya-data train-lm --set train_lm.input=YOUR_REFERENCE_TEXT` (make demo does it for the demo)"
+        )
+    return json.loads(path.read_text())
+
+
+def find_tool(name: str, cfg: TrainLmConfig) -> str:
+    candidates = [Path(cfg.kenlm_bin) / name] if cfg.kenlm_bin else []
+    found = shutil.which(name)
+    candidates += [Path(found)] if found else []
+    candidates += [Path(sys.prefix) / "kenlm" / "bin" / name]
+    for c in candidates:
+        if c.is_file() and os.access(c, os.X_OK):
+            return str(c)
+    raise JobError(
+        f"KenLM's {name} was not found; run `make setup` (it builds it) or set train_lm.kenlm_bin"
+    )
+
+
+def transform(docs, cfg: TrainLmConfig):
+    """Documents with `text` and `lang` -> (lang, line): one training line per paragraph."""
+    from pyspark.sql import functions as F
+
+    from udfs.spark_udfs import lm_training_lines
+
+    docs = docs.where(F.col("lang").isin(cfg.languages)).select("lang", "text")
+    return docs.mapInArrow(lm_training_lines(cfg.zh_segmenter), "lang string, line string")
+
+
+def _reference_docs(spark, cfg, ctx: RunContext):
+    """The reference text with a language per document, cleaned as the clean job cleans."""
+    from pyspark.sql import functions as F
+
+    from jobs import clean, ingest
+
+    section: TrainLmConfig = cfg.train_lm
+    if section.input.startswith("table:"):
+        docs = ctx.read_input(section.input.removeprefix("table:"))
+        if "text" not in docs.columns:
+            raise JobError(f"table {section.input} has no text column")
+    else:
+        parsed, files = ingest.read_input(
+            spark, ingest.IngestConfig(input=section.input, text_field=section.text_field)
+        )
+        ctx.input_versions["files"] = {
+            "count": len(files),
+            "fingerprint": ingest.input_fingerprint(files),
+        }
+        docs = parsed.where(F.col("reason").isNull())
+    if section.max_docs:
+        docs = docs.limit(section.max_docs)
+    if "lang" not in docs.columns:
+        docs = docs.withColumn("doc_id", F.sha2(F.col("text"), 256))
+        docs = clean.transform(docs, cfg.clean).where(F.col(REJECT_REASON).isNull())
+    return docs
+
+
+def _train_one(lang: str, files: list[Path], out: Path, section: TrainLmConfig) -> dict:
+    lmplz, build_binary = find_tool("lmplz", section), find_tool("build_binary", section)
+    arpa = out / f"{lang}.arpa"
+    lines = tokens = 0
+    with open(arpa, "wb") as arpa_out:
+        proc = subprocess.Popen(
+            [lmplz, "-o", str(section.order), "-S", section.lmplz_memory, "-T", str(out), "--discount_fallback"],
+            stdin=subprocess.PIPE, stdout=arpa_out, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        assert proc.stdin is not None
+        for f in files:
+            with open(f, "rb") as fh:
+                for raw in fh:
+                    lines += 1
+                    tokens += raw.count(b" ") + 1
+                    proc.stdin.write(raw)
+        proc.stdin.close()
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.wait() != 0:
+            raise JobError(
+                f"lmplz failed for {lang}: {err.strip().splitlines()[-1] if err.strip() else 'no output'}"
+            )
+    binary = out / f"{lang}.binary"
+    done = subprocess.run([build_binary, str(arpa), str(binary)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise JobError(f"build_binary failed for {lang}: {done.stderr.strip()[-300:]}")
+    arpa.unlink()
+    return {
+        "path": str(binary),
+        "order": section.order,
+        "training_lines": lines,
+        "training_tokens": tokens,
+    }
+
+
+def run(spark, cfg) -> dict:
+    from jobs.tables import Tables
+    from udfs import lm
+
+    section: TrainLmConfig = cfg.train_lm
+    ctx = RunContext(spark, cfg, "train-lm", Tables(spark, cfg.lake, cfg.tables))
+    out = Path(model_dir(cfg))
+    out.mkdir(parents=True, exist_ok=True)
+    work = out / f"_work-{uuid.uuid4().hex[:12]}"
+    try:
+        transform(_reference_docs(spark, cfg, ctx), section).write.partitionBy("lang").text(
+            str(work)
+        )
+        models = {}
+        for lang in section.languages:
+            files = sorted((work / f"lang={lang}").glob("part-*"))
+            if not files:
+                raise JobError(
+                    f"the reference text in {section.input} has no {lang} documents to train on"
+                )
+            models[lang] = _train_one(lang, files, work, section)
+            final = out / f"{lang}.binary"
+            os.replace(models[lang]["path"], final)  # atomic: a model in use is never half-written
+            models[lang]["path"] = str(final)
+            models[lang]["tokenization"] = lm.TOKENIZATIONS[lang] + (
+                f":{section.zh_segmenter}" if lang == "zh" else ""
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    manifest = {
+        "languages": models,
+        "normalization": lm.NORMALIZATION,
+        "zh_segmenter": section.zh_segmenter,
+        "run_id": ctx.run_id,
+        "input": section.input,
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return {"job": "train-lm", "run_id": ctx.run_id, "model_dir": str(out), "models": models}
+
+
+def main(argv=None) -> int:
+    from jobs import cli
+
+    return cli.main_for("train-lm", argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

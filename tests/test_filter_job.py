@@ -1,0 +1,127 @@
+"""train-lm and filter on the demo corpus, scored against the generator's ground truth."""
+
+import json
+
+import pytest
+
+from demo import corpus
+from jobs import clean, ingest, train_lm
+from jobs import filter as filter_job
+from jobs.config import ConfigError
+from jobs.runtime import JobError
+from tests.conftest import delta_rows, make_config
+
+# What each junk kind may be rejected for (any of these is the right reason).
+RIGHT_REASONS = {
+    "ad": {"advertising", "gambling", "stop_words"},
+    "nav": {"navigation_bar", "short_line_ratio", "navigation_line"},
+    "form": {"form_boilerplate", "form_line"},
+    "toxic": {"toxic_explicit", "toxic_violent", "toxic_terrorist", "toxic_discriminatory"},
+    "garbled": {
+        "garbled_chars",
+        "rare_char_share",
+        "vowelless_words",
+        "unpunctuated_run",
+        "perplexity_low_quality",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def filtered(spark, tmp_path_factory):
+    root = tmp_path_factory.mktemp("filter_demo")
+    corpus.write(root / "demo", 1500, reference_docs=300)
+    cfg = make_config(root / "lake", f"ingest.input={root / 'demo' / 'corpus'}",
+                      f"train_lm.input={root / 'demo' / 'reference'}")  # fmt: skip
+    ingest.run(spark, cfg)
+    clean.run(spark, cfg)
+    trained = train_lm.run(spark, cfg)
+    result = filter_job.run(spark, cfg)
+    truth = {t["id"]: t for t in map(json.loads, open(root / "demo" / "truth.jsonl"))}
+    return root / "lake", cfg, trained, result, truth
+
+
+def _by_id(rows):
+    return {json.loads(r["meta"])["id"]: r for r in rows}
+
+
+def test_models_and_manifest(filtered):
+    lake, cfg, trained, _, _ = filtered
+    manifest = json.loads((lake / "_models" / "kenlm" / "manifest.json").read_text())
+    assert set(manifest["languages"]) == {"zh", "en"}
+    assert manifest["languages"]["zh"]["tokenization"] == "jieba-words:jieba-next"
+    assert all(m["training_lines"] > 100 for m in trained["models"].values())
+
+
+def test_accounting_reasons_and_pii(filtered):
+    lake, _, _, result, truth = filtered
+    kept = _by_id(delta_rows(lake / "filtered"))
+    rejected = _by_id(delta_rows(lake / "rejects", "SELECT * FROM t WHERE step = 'filter'"))
+    clean_rows = delta_rows(lake / "clean", "SELECT count(*) AS n FROM t")[0]["n"]
+    assert result["rows_in"] == clean_rows == len(kept) + len(rejected)
+    for doc_id, t in truth.items():
+        if t["kind"] in RIGHT_REASONS and doc_id in rejected | kept:
+            assert doc_id in rejected, (t["kind"], kept.get(doc_id, {}).get("text", "")[:80])
+            assert rejected[doc_id]["reason"] in RIGHT_REASONS[t["kind"]], (
+                t["kind"],
+                rejected[doc_id]["reason"],
+            )
+    clean_ids = [i for i, t in truth.items() if t["kind"] == "clean"]
+    by_rule = [
+        i for i in clean_ids if i in rejected and rejected[i]["reason"] != "perplexity_low_quality"
+    ]
+    assert len(by_rule) / len(clean_ids) < 0.02
+    for doc_id, t in truth.items():
+        if t["kind"] == "pii" and doc_id in kept:
+            text = kept[doc_id]["text"]
+            assert "@" not in text and any(
+                tag in text for tag in ("[EMAIL]", "[PHONE]", "[ID]", "[CARD]")
+            ), text[-120:]
+            assert any(h.startswith("pii_") for h in kept[doc_id]["rule_hits"])
+
+
+def test_tiers_match_the_configured_quantiles(filtered):
+    lake, cfg, _, result, _ = filtered
+    rows = delta_rows(
+        lake / "filtered",
+        "SELECT lang, quality_tier, count(*) AS n FROM t GROUP BY lang, quality_tier",
+    )
+    ranked = delta_rows(
+        lake / "rejects",
+        "SELECT count(*) AS n FROM t WHERE step = 'filter' AND reason = 'perplexity_low_quality'",
+    )
+    per_lang = {}
+    for r in rows:
+        per_lang.setdefault(r["lang"], {})[r["quality_tier"]] = r["n"]
+    low = {}
+    for r in delta_rows(
+        lake / "rejects",
+        "SELECT extra FROM t WHERE step = 'filter' AND reason = 'perplexity_low_quality'",
+    ):
+        lang = json.loads(r["extra"])["lang"]
+        low[lang] = low.get(lang, 0) + 1
+    assert sum(low.values()) == ranked[0]["n"]
+    for lang, tiers in per_lang.items():
+        total = tiers["high"] + tiers["medium"] + low[lang]
+        assert abs(tiers["high"] / total - 0.3) < 0.02, (lang, tiers, low[lang])
+        assert abs((tiers["high"] + tiers["medium"]) / total - 0.6) < 0.02, (lang, tiers, low[lang])
+    sample = delta_rows(lake / "filtered", "SELECT lang, ppl, ppl_quantile, quality_tier FROM t")
+    assert all(0 <= r["ppl_quantile"] <= 1 and r["ppl"] > 0 for r in sample)
+    for lang in per_lang:  # within a language, every high document beats every medium one
+        ppl = {
+            tier: [r["ppl"] for r in sample if r["lang"] == lang and r["quality_tier"] == tier]
+            for tier in ("high", "medium")
+        }
+        assert max(ppl["high"]) <= min(ppl["medium"])
+
+
+def test_rule_hits_recorded_and_errors(spark, filtered, tmp_path):
+    lake, cfg, _, result, _ = filtered
+    hits = result["tallies"]["rule_hits"]
+    assert hits["navigation_bar"] >= 1 and hits["advertising"] >= 1 and hits["pii_email"] >= 1
+    with pytest.raises(JobError, match="no KenLM models under .* train them first"):
+        filter_job.run(spark, make_config(tmp_path / "empty"))
+    with pytest.raises(ConfigError, match="filter.thresholds.doc_too_short.bogus"):
+        make_config(tmp_path, "filter.thresholds.doc_too_short.bogus=3")
+    with pytest.raises(ConfigError, match="unknown rule 'nope'"):
+        make_config(tmp_path, "filter.disabled_rules=[nope]")

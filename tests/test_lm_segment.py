@@ -1,0 +1,97 @@
+"""Segmentation (with jieba-next parity) and KenLM normalisation, training and scoring."""
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from demo import prose
+from tests.conftest import SHARED_DATA, needs_shared_data
+from udfs import lm, segment
+
+
+def test_sentences_and_words():
+    assert segment.sentences("今天天气很好。我们去公园吧！“真的吗？”他问。结尾", "zh") == [
+        "今天天气很好。", "我们去公园吧！", "“真的吗？”", "他问。", "结尾"]  # fmt: skip
+    assert segment.sentences("Mr. Smith came. He left!\nNew line", "en") == [
+        "Mr. Smith came.",
+        "He left!",
+        "New line",
+    ]
+    assert segment.en_words("Don't stop, O'Neil: 3.5%") == ["Don't", "stop", "O'Neil", "3", "5"]
+    assert segment.zh_words("市政府周一批准了新公园的建设预算。") == [
+        "市政府", "周一", "批准", "了", "新", "公园", "的", "建设", "预算", "。"]  # fmt: skip
+
+
+def _parity(texts):
+    diff = [
+        t[:60] for t in texts if segment.zh_words(t, "jieba-next") != segment.zh_words(t, "jieba")
+    ]
+    assert diff == []
+
+
+def test_jieba_next_matches_jieba_on_project_text():
+    rng = random.Random(3)
+    _parity([prose.zh_document(rng) for _ in range(200)])
+
+
+@needs_shared_data()
+def test_jieba_next_matches_jieba_on_shared_data():
+    news = [
+        line.split("\t", 1)[1]
+        for line in open(SHARED_DATA / "zh_text" / "thucnews_cnews_sample1000.tsv")
+    ]
+    web = [
+        json.loads(line)["raw_content"]
+        for line in open(
+            SHARED_DATA / "zh_text" / "chinesewebtext" / "cc2021-43_cleared1_100docs.jsonl"
+        )
+    ]
+    _parity(random.Random(5).sample(news, 150) + web[:50])
+
+
+def test_normalisation_and_training_lines():
+    assert lm.normalize("Hello, World! 2024年，价格：１２元。") == "hello, world! 0000年,价格:00元."
+    assert lm.training_lines("The cat sat.\n\nIt was 3 pm!", "en") == [
+        "the cat sat .",
+        "it was 0 pm !",
+    ]
+    assert lm.training_lines("市政府批准了方案。\n居民表示欢迎。", "zh") == [
+        "市政府 批准 了 方案 .",
+        "居民 表示 欢迎 .",
+    ]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    lmplz = Path(sys.prefix) / "kenlm" / "bin"
+    work = tmp_path_factory.mktemp("lm")
+    rng = random.Random(11)
+    lines = [line for _ in range(400) for line in lm.training_lines(prose.en_document(rng), "en")]
+    (work / "train.txt").write_text("\n".join(lines) + "\n")
+    with open(work / "train.txt", "rb") as src, open(work / "m.arpa", "wb") as out:
+        subprocess.run([str(lmplz / "lmplz"), "-o", "3", "-S", "200M", "-T", str(work), "--discount_fallback"],
+                       stdin=src, stdout=out, stderr=subprocess.DEVNULL, check=True)  # fmt: skip
+    subprocess.run([str(lmplz / "build_binary"), str(work / "m.arpa"), str(work / "m.binary")],
+                   capture_output=True, check=True)  # fmt: skip
+    return str(work / "m.binary")
+
+
+def test_perplexity_orders_fluent_above_garbled(tiny_model):
+    rng = random.Random(99)
+    fluent = lm.perplexity(prose.en_document(rng), "en", tiny_model)
+    shuffled_words = prose.en_document(rng).split()
+    rng.shuffle(shuffled_words)
+    shuffled = lm.perplexity(" ".join(shuffled_words), "en", tiny_model)
+    garbled = lm.perplexity("qxz vbnm trwp kjhg zxcv " * 20, "en", tiny_model)
+    assert fluent.ppl < shuffled.ppl < garbled.ppl
+    assert fluent.tokens > 50
+    assert lm.perplexity("", "en", tiny_model) == lm.Perplexity(None, 0)
+    # Token-weighted over paragraphs: one paragraph scored alone equals the document of that paragraph.
+    one = "The council met on Monday."
+    assert lm.perplexity(one, "en", tiny_model).ppl == pytest.approx(
+        lm.perplexity(one + "\n\n", "en", tiny_model).ppl
+    )

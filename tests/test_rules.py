@@ -1,0 +1,265 @@
+"""Every rule: a document it must catch and a similar one it must pass."""
+
+import pytest
+
+from jobs.filter import bundled_rules_dir
+from udfs import rules as R
+
+LISTS = R.load_word_lists(bundled_rules_dir())
+LEX = {lang: R.Lexicon(LISTS, lang) for lang in ("en", "zh")}
+SETTINGS = R.Settings(R.default_thresholds())
+
+EN = (
+    "The city council approved a new plan for the northern bus routes on Monday evening. "
+    "Residents had asked for more frequent services since the old depot closed last spring.\n\n"
+    "According to the transport department, the first buses will run in early March. "
+    "Officials expect the change to cut waiting times by about a third for most commuters.\n\n"
+    "Not everyone is pleased with the decision. Several shop owners on the main avenue worry "
+    "that fewer parking spaces will keep their customers away during the busy months."
+)
+ZH = (
+    "市政府周一批准了北部地区公交线路的调整方案，新线路将于三月初开通。\n"
+    "据交通部门介绍，调整后大部分乘客的候车时间将缩短约三分之一，早晚高峰的班次也会增加。\n"
+    "不过，也有部分商户担心停车位减少会影响生意，他们希望有关部门在实施前再听取各方意见。"
+)
+
+
+def doc_rule(name, text, lang):
+    r = R.REGISTRY[name]
+    return r.check(R.Doc(text, lang, LEX[lang]), SETTINGS.params[name])
+
+
+def lines(*items):
+    return "\n".join(items)
+
+
+NAV_EN = lines(
+    "Home",
+    "News",
+    "Sports | Weather | Business",
+    "Contact us",
+    "About",
+    "Login",
+    "Register",
+    "Sitemap",
+)
+FORM_ZH = lines("用户名：", "密码：", "确认密码：", "验证码：", "【提交】【重置】", "带*号为必填项")
+SHORT_EN = lines(
+    "Cheap flights",
+    "Hotel deals",
+    "Car hire today",
+    "Travel insurance",
+    "Holiday offers",
+    "Top picks",
+    EN,
+)
+
+DOCUMENT_CASES = [
+    # (rule, lang, must catch, similar text it must pass)
+    ("navigation_bar", "en", NAV_EN, EN),
+    (
+        "navigation_bar",
+        "zh",
+        lines("首页", "新闻", "体育 | 财经 | 科技", "登录", "注册", "网站地图"),
+        ZH,
+    ),
+    ("form_boilerplate", "zh", FORM_ZH, lines("用户名和密码的安全很重要，请定期更换密码。", ZH)),
+    ("form_boilerplate", "en", lines("Name:", "Email:", "Password:", "Remember me", "Submit"), EN),
+    (
+        "short_line_ratio",
+        "en",
+        SHORT_EN,
+        lines("Cheap flights are back this summer, airlines say.", EN),
+    ),
+    (
+        "duplicate_lines",
+        "en",
+        lines("Breaking news today.", "Breaking news today.", "Breaking news today.", EN),
+        lines("Breaking news today.", EN),
+    ),
+    (
+        "duplicate_line_chars",
+        "zh",
+        lines(ZH.split("\n")[1], ZH.split("\n")[1], ZH.split("\n")[0]),
+        ZH,
+    ),
+    (
+        "duplicate_paragraphs",
+        "en",
+        "\n\n".join([EN.split("\n\n")[0]] * 3 + [EN.split("\n\n")[1]]),
+        EN,
+    ),
+    (
+        "duplicate_paragraph_chars",
+        "en",
+        "\n\n".join([EN.split("\n\n")[2]] * 2 + [EN.split("\n\n")[0]]),
+        EN,
+    ),
+    ("top_2gram_share", "en", "buy shoes " * 30 + EN, EN),
+    ("top_3gram_share", "en", "cheap red shoes " * 25 + EN, EN),
+    ("top_4gram_share", "zh", "最新优惠活动" * 20 + ZH, ZH),
+    ("dup_5gram_share", "en", EN + " " + EN.split("\n\n")[1], EN),
+    ("dup_7gram_share", "zh", ZH + ZH.split("\n")[1], ZH),
+    ("dup_10gram_share", "en", EN + "\n\n" + EN, EN),
+    ("garbled_chars", "zh", ZH + "锟斤拷锟斤拷烫烫烫", ZH),
+    ("garbled_chars", "en", EN + " Ã¢â‚¬Å“ ï¿½ï¿½ �� ", EN),
+    ("rare_char_share", "zh", "鐨勬槸浣犵殑鍚嶅瓧鍙婂姩鎬侀亾鍏锋" * 3 + "。", ZH),
+    ("vowelless_words", "en", " ".join(["xqzt", "brvk", "mnpl", "tkrw"] * 10) + " " + EN[:200], EN),
+    ("unpunctuated_run", "zh", "据报道" + "的一是在不了有和人这中大为上个国我以要他" * 9, ZH),
+    (
+        "low_cjk_share",
+        "zh",
+        "订单号 A1234567890 状态 shipped tracking ZX-998877 price 100 USD 数量",
+        ZH,
+    ),
+    (
+        "mean_word_length",
+        "en",
+        " ".join(["internationalisation", "counterrevolutionaries"] * 20),
+        EN,
+    ),
+    ("symbol_word_ratio", "en", "#deal #sale #shoes #cheap " * 10 + EN[:300], EN),
+    ("digit_ratio", "zh", "2023年01月02日 13800001111 " * 8 + "报价单", ZH),
+    ("uppercase_ratio", "en", EN.upper(), EN),
+    (
+        "url_density",
+        "en",
+        " ".join(f"http://spam{i}.example.com/x" for i in range(20)) + " " + EN[:300],
+        EN,
+    ),
+    (
+        "markup_density",
+        "en",
+        EN + " function(){ var x = 1; if (a<b) {run();} } <div><span></span></div>" * 4,
+        EN,
+    ),
+    (
+        "terminal_punctuation",
+        "en",
+        lines(
+            "Best hotels in the city",
+            "Where to eat near the station",
+            "Top ten museums",
+            "How to get there",
+        ),
+        lines(
+            "The hotels were full.",
+            "The station was busy.",
+            "The museums were open.",
+            "How do we get there?",
+        ),
+    ),
+    (
+        "bullet_lines",
+        "en",
+        lines("- cheap flights", "- hotel deals", "- car hire", "- insurance"),
+        lines("- cheap flights", "The rest of the article explains what changed and why.", EN),
+    ),
+    (
+        "ellipsis_lines",
+        "zh",
+        lines("点击查看更多精彩内容……", "独家揭秘明星背后的故事……", "你绝对想不到的结局……", ZH),
+        ZH,
+    ),
+    ("stop_words", "en", " ".join(["red", "shoes", "cheap", "sale", "boots", "leather"] * 8), EN),
+    ("doc_too_short", "en", "The council met on Monday and approved the plan.", EN),
+    ("doc_too_short", "zh", "市政府周一批准了调整方案。", ZH),
+    ("doc_too_long", "en", EN * 2000, EN * 20),
+]
+
+
+@pytest.mark.parametrize(
+    "name, lang, bad, good", DOCUMENT_CASES, ids=[f"{c[0]}-{c[1]}" for c in DOCUMENT_CASES]
+)
+def test_document_rule(name, lang, bad, good):
+    assert doc_rule(name, bad, lang) is not None
+    assert doc_rule(name, good, lang) is None
+
+
+def test_every_rule_is_tested():
+    tested = {c[0] for c in DOCUMENT_CASES} | {c[0] for c in UNIT_CASES}
+    assert set(R.REGISTRY) == tested
+    assert len(R.REGISTRY) >= 30
+
+
+UNIT_CASES = [
+    # (rule, lang, a line or sentence inside a good document that the rule removes or masks)
+    (
+        "advertising",
+        "en",
+        "BUY NOW and save big! Limited time offer with free shipping on every order.",
+    ),
+    ("advertising", "zh", "限时特价，全场五折，加微信领取优惠券！"),
+    ("gambling", "zh", "澳门在线赌场，注册即送彩金，百家乐真人投注。"),
+    ("gambling", "en", "Online casino: deposit bonus and 100 free spins, bet now."),
+    ("boilerplate_line", "en", "We use cookies. Read our cookie policy."),
+    ("navigation_line", "zh", "首页 | 新闻 | 体育 | 联系我们"),
+    ("form_line", "en", "Forgot your password?"),
+    ("toxic_explicit", "en", "Watch free porn videos here tonight."),
+    ("toxic_violent", "zh", "他们扬言要把村子血洗一遍。"),
+    ("toxic_terrorist", "en", "The post explained how to build a bomb at home."),
+    ("toxic_discriminatory", "zh", "有人在网上说那些人是低等民族。"),
+    ("pii_email", "en", "Write to jane.doe42@mail.example.com for the forms."),
+    ("pii_phone", "zh", "咨询电话13812345678或010-62345678。"),
+    ("pii_cn_id", "zh", "身份证号110101199003071233已登记。"),
+    ("pii_bank_card", "en", "Pay to card 6222020200112233446 before Friday."),
+]
+
+
+def _with_unit(lang, unit):
+    return (EN + "\n\n" + unit) if lang == "en" else (ZH + "\n" + unit)
+
+
+@pytest.mark.parametrize("name, lang, unit", UNIT_CASES, ids=[f"{c[0]}-{c[1]}" for c in UNIT_CASES])
+def test_unit_rule_removes_or_masks_only_its_unit(name, lang, unit):
+    outcome = R.apply_rules(_with_unit(lang, unit), lang, LEX[lang], SETTINGS)
+    assert outcome.reason is None, outcome
+    assert name in outcome.hits
+    if name.startswith("pii_"):
+        assert R.REGISTRY[name].description.split()[-1] in outcome.text  # the mask tag
+    else:
+        assert unit.strip() not in outcome.text
+    body = EN.split("\n\n")[0] if lang == "en" else ZH.split("\n")[0]
+    assert body in outcome.text
+    # The same document without the unit: nothing fires.
+    clean = R.apply_rules(EN if lang == "en" else ZH, lang, LEX[lang], SETTINGS)
+    assert clean.reason is None and clean.hits == [] and clean.text == (EN if lang == "en" else ZH)
+
+
+def test_pii_validation_and_masks():
+    # A valid ID (check digit) is masked; the same digits with a wrong check digit are not an ID.
+    assert R.valid_cn_id("110101199003071233") and not R.valid_cn_id("110101199003071234")
+    text, hits = R.mask_pii(
+        "ID 110101199003071233, mail a@b.example.org", R.Settings({}).pii_enabled
+    )
+    assert text == "ID [ID], mail [EMAIL]" and sorted(hits) == ["pii_cn_id", "pii_email"]
+    assert R.luhn_ok("6222020200112233446") and not R.luhn_ok("6222020200112233442")
+    assert R.mask_pii("order 6222020200112233442 shipped", {"pii_bank_card"})[1] == []
+    assert R.mask_pii("in 2023 about 1,200 people came", R.Settings({}).pii_enabled)[1] == []
+
+
+def test_document_losing_too_much_is_rejected_with_the_worst_rule():
+    ads = lines(*["Limited time offer: free shipping, buy now!"] * 1, "Click here to claim your free gift, order now.",
+                "Best price guaranteed, call now for a special discount.")  # fmt: skip
+    outcome = R.apply_rules(ads + "\n" + EN.split("\n\n")[0], "en", LEX["en"], SETTINGS)
+    assert outcome.reason == "advertising" and outcome.removed_share > 0.3
+    assert outcome.text == ads + "\n" + EN.split("\n\n")[0]  # a reject keeps its input text
+
+
+def test_thresholds_and_disabled_rules_from_settings():
+    short = "The council met on Monday and approved the plan for the new bus routes."
+    assert R.apply_rules(short, "en", LEX["en"], SETTINGS).reason == "doc_too_short"
+    relaxed = R.Settings({**R.default_thresholds(), "doc_too_short.en_min_words": 5})
+    assert R.apply_rules(short, "en", LEX["en"], relaxed).reason is None
+    off = R.Settings(R.default_thresholds(), disabled=frozenset({"doc_too_short"}))
+    assert R.apply_rules(short, "en", LEX["en"], off).reason is None
+
+
+def test_ngram_profile_matches_a_direct_count():
+    doc = R.Doc("a b c a b c a b d", "en", LEX["en"])
+    prof = doc.ngrams(2)
+    # "a b" occurs 3 times, 2 chars each, of 9 unit chars.
+    assert prof.top_share == pytest.approx(6 / 9)
+    # "a b c a b" occurs at units 0 and 3: together they cover units 0-7, all but "d".
+    assert doc.ngrams(5).dup_share == pytest.approx(8 / 9)
+    assert doc.ngrams(3).top_share == pytest.approx(2 * 3 / 9)  # "a b c" twice

@@ -1,0 +1,877 @@
+"""Rule-based filtering (the Ziya2 paper's RF step): a registry of rules applied
+document -> paragraph -> sentence.
+
+* Document rules look at the whole text and reject it; the first that fires names the
+  reason. Structural rules (navigation bars, forms, short lines) come before length so a
+  menu page is rejected as a menu, not merely as short.
+* Paragraph rules remove a line (advertising, gambling, boilerplate, navigation, form).
+* Sentence rules remove a sentence (toxicity) or mask what they match (privacy).
+* A document that loses more than `max_removed_share` of its characters to paragraph and
+  sentence rules is rejected with the rule that removed the most; one left too short is
+  rejected as `too_short_after_filter`.
+
+Every threshold is a parameter with a default here; the filter job's config overrides
+them by "rule.param" keys. Units: en counts words, zh counts characters; n-gram rules use
+words for en and characters for zh with n doubled (a Chinese word is about two characters).
+Word lists live in conf/rules/ (<category>.<lang>.txt, '#' lines are comments).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from udfs import segment
+
+LEVELS = ("document", "paragraph", "sentence")
+CATEGORIES = (
+    "toxic_explicit", "toxic_violent", "toxic_terrorist", "toxic_discriminatory", "advertising", "gambling",
+    "boilerplate", "form_fields", "navigation", "stopwords", "garbled",
+)  # fmt: skip
+# Categories used as sets of whole lines or words: common words, kept out of the search.
+SET_ONLY = ("stopwords", "navigation")
+TOO_SHORT_AFTER_FILTER = "too_short_after_filter"
+
+
+# ---------------------------------------------------------------- word lists
+
+
+def load_word_lists(rules_dir: str | Path) -> dict[str, dict[str, list[str]]]:
+    """{category: {lang: [terms]}} from <category>.<lang>.txt files ('all' = every language)."""
+    lists: dict[str, dict[str, list[str]]] = {c: {} for c in CATEGORIES}
+    for path in sorted(Path(rules_dir).glob("*.txt")):
+        category, _, lang = path.stem.rpartition(".")
+        if category not in lists:
+            continue
+        terms = [ln.strip().lower() for ln in path.read_text(encoding="utf-8").splitlines()]
+        lists[category][lang] = [t for t in terms if t and not t.startswith("#")]
+    return lists
+
+
+class Lexicon:
+    """All word lists of one language in one Aho-Corasick automaton: one pass finds every
+    term of every category. English terms match whole words only."""
+
+    def __init__(self, lists: dict[str, dict[str, list[str]]], lang: str):
+        import ahocorasick
+
+        self.lang = lang
+        self.terms: dict[str, set[str]] = {}
+        categories_of: dict[str, list[str]] = {}
+        for category, by_lang in lists.items():
+            self.terms[category] = set(by_lang.get(lang, [])) | set(by_lang.get("all", []))
+            if category in SET_ONLY:
+                continue  # looked up word by word, never searched for
+            for term in self.terms[category]:
+                categories_of.setdefault(term, []).append(category)
+        self.automaton = ahocorasick.Automaton()
+        for term, categories in categories_of.items():
+            self.automaton.add_word(term, (len(term), tuple(categories)))
+        self.empty = not categories_of
+        if not self.empty:
+            self.automaton.make_automaton()
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, category) of every term in `text` (case-insensitive)."""
+        if self.empty:
+            return []
+        low = text.lower()
+        out = []
+        for last, (length, categories) in self.automaton.iter(low):
+            start, end = last + 1 - length, last + 1
+            if self.lang != "zh" and not _whole_word(low, start, end):
+                continue
+            out += [(start, end, c) for c in categories]
+        return out
+
+
+def _whole_word(low: str, start: int, end: int) -> bool:
+    before = low[start - 1] if start > 0 else " "
+    after = low[end] if end < len(low) else " "
+    first, last = low[start], low[end - 1]
+    return not (first.isalnum() and before.isalnum()) and not (last.isalnum() and after.isalnum())
+
+
+# ---------------------------------------------------------------- document view
+
+
+class Doc:
+    """A document with the measures the rules share, computed once when first asked for."""
+
+    def __init__(self, text: str, lang: str, lexicon: Lexicon):
+        self.text, self.lang, self.lexicon = text, lang, lexicon
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return [ln.strip() for ln in self.text.split("\n") if ln.strip()]
+
+    @cached_property
+    def chars(self) -> int:
+        return len(self.text) - self.text.count(" ") - self.text.count("\n")
+
+    @cached_property
+    def words(self) -> list[str]:
+        return segment.en_words(self.text)
+
+    @cached_property
+    def units(self) -> list[str]:
+        """Words for en, non-space characters for zh."""
+        return self.words if self.lang == "en" else list("".join(self.text.split()))
+
+    @cached_property
+    def matches(self) -> list[tuple[int, int, str]]:
+        return self.lexicon.find(self.text)
+
+    def hits(self, category: str) -> int:
+        return sum(1 for m in self.matches if m[2] == category)
+
+    def ngram_n(self, n: int) -> int:
+        return n if self.lang == "en" else 2 * n
+
+    @cached_property
+    def _unit_arrays(self):
+        """(prefix hashes, unit lengths): units as numbers, hashed once per document."""
+        import numpy as np
+
+        if self.lang == "zh":
+            chars = "".join(self.units)
+            ids = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+            return prefix_hashes(ids), np.ones(len(chars))
+        ids = np.array([hash(w) for w in self.units], dtype=np.int64).view(np.uint64)
+        return prefix_hashes(ids), np.fromiter(
+            map(len, self.units), dtype=np.float64, count=len(self.units)
+        )
+
+    def ngrams(self, n: int) -> NgramProfile:
+        """Top n-gram coverage and repeated n-gram coverage, as shares of unit characters.
+        The n-gram sizes every document needs (2, 3, 4 for the top share, 5 for repeats,
+        scaled for zh) are computed together; dup_share is NaN where it was not asked for."""
+        cache = self.__dict__.setdefault("_ngram_cache", {})
+        if n not in cache:
+            usual = tuple(self.ngram_n(k) for k in (2, 3, 4, 5))
+            if n in usual:
+                cache.update(ngram_profiles(*self._unit_arrays, usual, dup_for=(usual[-1],)))
+            else:
+                cache.update(ngram_profiles(*self._unit_arrays, (n,), dup_for=(n,)))
+        return cache[n]
+
+    def count(self, pattern: re.Pattern) -> int:
+        return len(pattern.findall(self.text))
+
+
+@dataclass(frozen=True)
+class NgramProfile:
+    top_share: float  # characters covered by the most frequent n-gram (all its occurrences)
+    dup_share: float  # characters inside n-grams that occur more than once
+
+
+_BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
+_POWERS: list = []
+
+
+def _powers(length: int):
+    """BASE**i and BASE**-i modulo 2**64 for i < length (grown on demand, kept)."""
+    import numpy as np
+
+    if not _POWERS or len(_POWERS[0]) < length:
+        size = max(length, 4096)
+        inverse = pow(_BASE, -1, 2**64)
+        pw, inv = np.empty(size, dtype=np.uint64), np.empty(size, dtype=np.uint64)
+        p, q = 1, 1
+        for i in range(size):
+            pw[i], inv[i] = p, q
+            p, q = p * _BASE % 2**64, q * inverse % 2**64
+        _POWERS[:] = [pw, inv]
+    return _POWERS[0], _POWERS[1]
+
+
+def prefix_hashes(ids):
+    """H[i] = sum of ids[j] * BASE**j for j < i (mod 2**64): any n-gram hash in O(1)."""
+    import numpy as np
+
+    pw, _ = _powers(len(ids) + 1)
+    out = np.zeros(len(ids) + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.cumsum(ids * pw[: len(ids)], out=out[1:])
+    return out
+
+
+def ngram_profiles(
+    prefix, lengths, ns: tuple[int, ...], dup_for: tuple[int, ...] = ()
+) -> dict[int, NgramProfile]:
+    """N-gram statistics for several n at once from prefix hashes: the hashes of all n go
+    into one sort (each n salted apart), then runs of equal hashes give the counts."""
+    import numpy as np
+
+    units = len(lengths)
+    total = lengths.sum()
+    ns = tuple(n for n in ns if units - n + 1 >= 2)
+    result = {n: NgramProfile(0.0, 0.0) for n in ns}
+    if not ns or total == 0:
+        return result
+    _, inv = _powers(units)
+    parts, groups = [], []
+    with np.errstate(over="ignore"):
+        for g, n in enumerate(ns):
+            count = units - n + 1
+            parts.append(((prefix[n:] - prefix[:count]) * inv[:count]) ^ np.uint64(_SALTS[g]))
+            groups.append(np.full(count, g, dtype=np.int8))
+    hashes = np.concatenate(parts)
+    group_of = np.concatenate(groups)
+    position = np.concatenate([np.arange(units - n + 1) for n in ns])
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    run_start = np.empty(len(order), dtype=bool)
+    run_start[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=run_start[1:])
+    starts = np.flatnonzero(run_start)
+    sizes = np.diff(np.append(starts, len(order)))
+    run_group = group_of[order[starts]]
+    run_first = position[order[starts]]  # stable sort: the earliest occurrence leads its run
+    for g, n in enumerate(ns):
+        in_group = np.flatnonzero(run_group == g)
+        if len(in_group) == 0:
+            continue
+        best = in_group[sizes[in_group].argmax()]
+        if sizes[best] < 2:
+            continue
+        first = run_first[best]
+        top_share = float(sizes[best] * lengths[first : first + n].sum() / total)
+        if n not in dup_for:
+            result[n] = NgramProfile(top_share, float("nan"))
+            continue
+        repeated_runs = in_group[sizes[in_group] > 1]
+        member = np.repeat(np.isin(np.arange(len(starts)), repeated_runs), sizes)
+        repeated = position[order[member]]
+        edges = np.zeros(units + 1, dtype=np.int64)
+        np.add.at(edges, repeated, 1)
+        np.add.at(edges, repeated + n, -1)
+        covered = np.cumsum(edges[:-1]) > 0
+        result[n] = NgramProfile(top_share, float(lengths[covered].sum() / total))
+    return result
+
+
+_SALTS = (
+    0,
+    0x5BD1E9955BD1E995,
+    0x27D4EB2F165667C5,
+    0x94D049BB133111EB,
+    0xBF58476D1CE4E5B9,
+    0x2545F4914F6CDD1D,
+)
+
+
+# ---------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str  # also the reject reason
+    level: str
+    languages: tuple[str, ...]
+    params: dict[str, float]
+    check: Callable
+    description: str
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(level: str, languages: tuple[str, ...] = ("en", "zh"), **params: float):
+    def register(fn: Callable) -> Callable:
+        name = fn.__name__
+        REGISTRY[name] = Rule(
+            name, level, languages, params, fn, (fn.__doc__ or "").strip().split("\n")[0]
+        )
+        return fn
+
+    return register
+
+
+def default_thresholds() -> dict[str, float]:
+    return {f"{r.name}.{k}": v for r in REGISTRY.values() for k, v in r.params.items()}
+
+
+# ---- document rules: structure first ----
+
+_NAV_SEPARATORS = re.compile(r"\s*[|·•»>/]\s*")
+
+
+def _is_navigation_line(line: str, lexicon: Lexicon) -> bool:
+    items = [i for i in _NAV_SEPARATORS.split(line.lower()) if i]
+    nav = lexicon.terms["navigation"]
+    return bool(items) and all(i in nav for i in items)
+
+
+@rule("document", min_lines=5, max_share=0.5)
+def navigation_bar(doc: Doc, p) -> str | None:
+    """Most lines are navigation menu items (a site's menu, not content)."""
+    if len(doc.lines) < p["min_lines"]:
+        return None
+    share = sum(_is_navigation_line(ln, doc.lexicon) for ln in doc.lines) / len(doc.lines)
+    return f"{share:.2f} of lines" if share > p["max_share"] else None
+
+
+@rule("document", min_lines=4, max_share=0.5)
+def form_boilerplate(doc: Doc, p) -> str | None:
+    """Most lines are web-form labels and buttons."""
+    if len(doc.lines) < p["min_lines"]:
+        return None
+    form = doc.lexicon.terms["form_fields"]
+    share = sum(any(f in ln.lower() for f in form) and len(ln) < 40 for ln in doc.lines) / len(
+        doc.lines
+    )
+    return f"{share:.2f} of lines" if share > p["max_share"] else None
+
+
+@rule("document", min_lines=5, max_share=0.6, en_chars=30, zh_chars=12)
+def short_line_ratio(doc: Doc, p) -> str | None:
+    """Most lines are short fragments (menus, lists of links, tag clouds)."""
+    if len(doc.lines) < p["min_lines"]:
+        return None
+    limit = p["en_chars"] if doc.lang == "en" else p["zh_chars"]
+    share = sum(len(ln) < limit for ln in doc.lines) / len(doc.lines)
+    return f"{share:.2f} of lines" if share > p["max_share"] else None
+
+
+@rule("document", max_share=0.3)
+def duplicate_lines(doc: Doc, p) -> str | None:
+    """A large share of lines are repeats of other lines."""
+    if len(doc.lines) < 3:
+        return None
+    share = 1 - len(set(doc.lines)) / len(doc.lines)
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+@rule("document", max_share=0.2)
+def duplicate_line_chars(doc: Doc, p) -> str | None:
+    """A large share of characters sit in repeated lines."""
+    seen, dup = set(), 0
+    for ln in doc.lines:
+        if ln in seen:
+            dup += len(ln)
+        seen.add(ln)
+    share = dup / max(1, sum(map(len, doc.lines)))
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+def _paragraph_blocks(text: str) -> list[str]:
+    return [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
+
+
+@rule("document", max_share=0.3)
+def duplicate_paragraphs(doc: Doc, p) -> str | None:
+    """A large share of blank-line separated paragraphs are repeats."""
+    blocks = _paragraph_blocks(doc.text)
+    if len(blocks) < 3:
+        return None
+    share = 1 - len(set(blocks)) / len(blocks)
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+@rule("document", max_share=0.2)
+def duplicate_paragraph_chars(doc: Doc, p) -> str | None:
+    """A large share of characters sit in repeated paragraphs."""
+    blocks = _paragraph_blocks(doc.text)
+    seen, dup = set(), 0
+    for b in blocks:
+        if b in seen:
+            dup += len(b)
+        seen.add(b)
+    share = dup / max(1, sum(map(len, blocks)))
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+@rule("document", max_share=0.2)
+def top_2gram_share(doc: Doc, p) -> str | None:
+    """The most frequent 2-gram covers too much of the text (a title repeated)."""
+    share = doc.ngrams(doc.ngram_n(2)).top_share
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+@rule("document", max_share=0.18)
+def top_3gram_share(doc: Doc, p) -> str | None:
+    """The most frequent 3-gram covers too much of the text."""
+    share = doc.ngrams(doc.ngram_n(3)).top_share
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+@rule("document", max_share=0.16)
+def top_4gram_share(doc: Doc, p) -> str | None:
+    """The most frequent 4-gram covers too much of the text."""
+    share = doc.ngrams(doc.ngram_n(4)).top_share
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+@rule("document", max_share=0.15)
+def dup_5gram_share(doc: Doc, p) -> str | None:
+    """Too much of the text sits in repeated 5-grams (copy-paste, spinning)."""
+    share = doc.ngrams(doc.ngram_n(5)).dup_share
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+@rule("document", max_share=0.13)
+def dup_7gram_share(doc: Doc, p) -> str | None:
+    """Too much of the text sits in repeated 7-grams."""
+    # Repeated n-gram coverage never grows with n: a 5-gram pass at this threshold settles it.
+    if doc.ngrams(doc.ngram_n(5)).dup_share <= p["max_share"]:
+        return None
+    share = doc.ngrams(doc.ngram_n(7)).dup_share
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+@rule("document", max_share=0.10)
+def dup_10gram_share(doc: Doc, p) -> str | None:
+    """Too much of the text sits in repeated 10-grams."""
+    # Repeated n-gram coverage never grows with n: a 5-gram pass at this threshold settles it.
+    if doc.ngrams(doc.ngram_n(5)).dup_share <= p["max_share"]:
+        return None
+    share = doc.ngrams(doc.ngram_n(10)).dup_share
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+# ---- document rules: character-level quality ----
+
+
+@rule("document", max_per_1k_chars=2.0)
+def garbled_chars(doc: Doc, p) -> str | None:
+    """Residue of broken decoding (锟斤拷, ï¿½, replacement characters)."""
+    rate = 1000 * doc.hits("garbled") / max(1, doc.chars)
+    return f"{rate:.1f} per 1k chars" if rate > p["max_per_1k_chars"] else None
+
+
+@rule("document", ("zh",), max_share=0.3, common_chars=3500)
+def rare_char_share(doc: Doc, p) -> str | None:
+    """Too many Chinese characters outside the common set (text decoded with the wrong codec)."""
+    han = _HAN.findall(doc.text)
+    if len(han) < 20:
+        return None
+    common = segment.common_zh_chars(int(p["common_chars"]))
+    share = 1 - sum(map(common.__contains__, han)) / len(han)
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+_VOWELLESS_WORD = re.compile(r"\b[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{2,}\b")
+_HAN = re.compile("[\u4e00-\u9fff]")
+_CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+_DIGIT = re.compile(r"\d")
+_UPPER = re.compile(r"[A-Z\u00c0-\u00de]")
+
+
+@rule("document", ("en",), max_share=0.25)
+def vowelless_words(doc: Doc, p) -> str | None:
+    """Too many alphabetic words without a vowel (keyboard mash, random strings)."""
+    if len(doc.words) < 10:
+        return None
+    share = doc.count(_VOWELLESS_WORD) / len(doc.words)
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+@rule("document", ("zh",), max_run=150)
+def unpunctuated_run(doc: Doc, p) -> str | None:
+    """A run of Chinese characters far longer than any real sentence, without punctuation."""
+    longest = max((len(m) for m in _CJK_RUN.findall(doc.text)), default=0)
+    return f"{longest} chars" if longest > p["max_run"] else None
+
+
+@rule("document", ("zh",), min_share=0.4)
+def low_cjk_share(doc: Doc, p) -> str | None:
+    """A zh document whose non-space characters are mostly not Chinese."""
+    share = doc.count(_CJK_CHAR) / max(1, doc.chars)
+    return f"{share:.2f}" if share < p["min_share"] else None
+
+
+@rule("document", ("en",), min=3.0, max=10.0)
+def mean_word_length(doc: Doc, p) -> str | None:
+    """Mean word length outside the range of natural English."""
+    if len(doc.words) < 10:
+        return None
+    mean = sum(map(len, doc.words)) / len(doc.words)
+    return f"{mean:.1f}" if not p["min"] <= mean <= p["max"] else None
+
+
+@rule("document", max_ratio=0.1)
+def symbol_word_ratio(doc: Doc, p) -> str | None:
+    """Too many '#' and ellipsis symbols per word (hashtag spam, truncated snippets)."""
+    symbols = doc.text.count("#") + doc.text.count("...") + doc.text.count("…")
+    ratio = symbols / max(1, len(doc.units))
+    return f"{ratio:.2f}" if ratio > p["max_ratio"] else None
+
+
+@rule("document", max_share=0.25)
+def digit_ratio(doc: Doc, p) -> str | None:
+    """Too many digits (tables of numbers, phone lists, logs)."""
+    share = doc.count(_DIGIT) / max(1, doc.chars)
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+@rule("document", ("en",), max_share=0.3)
+def uppercase_ratio(doc: Doc, p) -> str | None:
+    """Too many capital letters (SHOUTING, spam)."""
+    letters = sum(map(len, doc.words))  # letters and digits of words: close enough, and cheap
+    if letters < 50:
+        return None
+    share = doc.count(_UPPER) / letters
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+_URL = re.compile(r"https?://\S+|www\.\S+", re.I)
+
+
+@rule("document", max_per_100_units=2.0)
+def url_density(doc: Doc, p) -> str | None:
+    """Too many URLs for the amount of text (link farms)."""
+    if "http" not in doc.text and "www." not in doc.text:
+        return None
+    rate = 100 * len(_URL.findall(doc.text)) / max(1, len(doc.units))
+    return f"{rate:.1f} per 100" if rate > p["max_per_100_units"] else None
+
+
+_SCRIPT = re.compile(r"function\s*\(|\bvar\s+\w+\s*=|=\s*\"")
+
+
+@rule("document", max_per_100_chars=1.0)
+def markup_density(doc: Doc, p) -> str | None:
+    """Code or HTML left in the text (braces, angle brackets, script statements)."""
+    text = doc.text
+    marks = text.count("{") + text.count("}") + text.count("<") + text.count(">")
+    if "function" in text or "var " in text or "=" in text:
+        marks += len(_SCRIPT.findall(text))
+    rate = 100 * marks / max(1, doc.chars)
+    return f"{rate:.2f} per 100 chars" if rate > p["max_per_100_chars"] else None
+
+
+_TERMINAL = (
+    "。",
+    "！",
+    "？",
+    ".",
+    "!",
+    "?",
+    "”",
+    '"',
+    "’",
+    "'",
+    "…",
+    "）",
+    ")",
+    "；",
+    ";",
+    "：",
+    ":",
+)
+
+
+@rule("document", min_lines=3, min_share=0.4)
+def terminal_punctuation(doc: Doc, p) -> str | None:
+    """Too few lines end like sentences (lists, menus, scraped fragments)."""
+    if len(doc.lines) < p["min_lines"]:
+        return None
+    share = sum(ln.endswith(_TERMINAL) for ln in doc.lines) / len(doc.lines)
+    return f"{share:.2f}" if share < p["min_share"] else None
+
+
+@rule("document", min_lines=3, max_share=0.9)
+def bullet_lines(doc: Doc, p) -> str | None:
+    """Almost every line is a bullet point."""
+    if len(doc.lines) < p["min_lines"]:
+        return None
+    share = sum(ln.startswith(("•", "-", "*", "·", "●", "▪", "◦")) for ln in doc.lines) / len(
+        doc.lines
+    )
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+@rule("document", min_lines=3, max_share=0.3)
+def ellipsis_lines(doc: Doc, p) -> str | None:
+    """Many lines end with an ellipsis (truncated teasers)."""
+    if len(doc.lines) < p["min_lines"]:
+        return None
+    share = sum(ln.endswith(("...", "…")) for ln in doc.lines) / len(doc.lines)
+    return f"{share:.2f}" if share > p["max_share"] else None
+
+
+@rule("document", ("en",), min_hits=2)
+def stop_words(doc: Doc, p) -> str | None:
+    """English prose uses function words; word salad and lists do not."""
+    found = {m for m in doc.words[:2000] if m.lower() in doc.lexicon.terms["stopwords"]}
+    return f"{len(found)} distinct" if len(found) < p["min_hits"] else None
+
+
+@rule("document", en_min_words=30, zh_min_chars=50)
+def doc_too_short(doc: Doc, p) -> str | None:
+    """Too little text to be a useful training document."""
+    if doc.lang == "en":
+        return f"{len(doc.words)} words" if len(doc.words) < p["en_min_words"] else None
+    return f"{doc.chars} chars" if doc.chars < p["zh_min_chars"] else None
+
+
+@rule("document", max_chars=500_000)
+def doc_too_long(doc: Doc, p) -> str | None:
+    """Longer than any real page (dumps, concatenated files)."""
+    return f"{doc.chars} chars" if doc.chars > p["max_chars"] else None
+
+
+# ---- paragraph rules: remove a line ----
+
+
+@rule("paragraph", min_hits=2)
+def advertising(line: str, hits: Counter, doc: Doc, p) -> bool:
+    """A line of sales or spam phrases."""
+    return hits["advertising"] >= p["min_hits"]
+
+
+@rule("paragraph", min_hits=2)
+def gambling(line: str, hits: Counter, doc: Doc, p) -> bool:
+    """A line promoting gambling."""
+    return hits["gambling"] >= p["min_hits"]
+
+
+@rule("paragraph", min_hits=1, max_chars=200)
+def boilerplate_line(line: str, hits: Counter, doc: Doc, p) -> bool:
+    """A short line of page furniture (cookies, copyright, back to top)."""
+    return hits["boilerplate"] >= p["min_hits"] and len(line) <= p["max_chars"]
+
+
+@rule("paragraph")
+def navigation_line(line: str, hits: Counter, doc: Doc, p) -> bool:
+    """A line made only of navigation menu items."""
+    return _is_navigation_line(line, doc.lexicon)
+
+
+@rule("paragraph", max_chars=40)
+def form_line(line: str, hits: Counter, doc: Doc, p) -> bool:
+    """A short line that is a form label or button."""
+    return hits["form_fields"] >= 1 and len(line) <= p["max_chars"]
+
+
+# ---- sentence rules: remove a sentence ----
+
+
+@rule("sentence", min_hits=1)
+def toxic_explicit(sentence: str, hits: Counter, doc: Doc, p) -> bool:
+    """Sexually explicit content or solicitation."""
+    return hits["toxic_explicit"] >= p["min_hits"]
+
+
+@rule("sentence", min_hits=1)
+def toxic_violent(sentence: str, hits: Counter, doc: Doc, p) -> bool:
+    """Incitement to violence."""
+    return hits["toxic_violent"] >= p["min_hits"]
+
+
+@rule("sentence", min_hits=1)
+def toxic_terrorist(sentence: str, hits: Counter, doc: Doc, p) -> bool:
+    """Terrorism and weapons-making."""
+    return hits["toxic_terrorist"] >= p["min_hits"]
+
+
+@rule("sentence", min_hits=1)
+def toxic_discriminatory(sentence: str, hits: Counter, doc: Doc, p) -> bool:
+    """Dehumanising or hateful language about groups."""
+    return hits["toxic_discriminatory"] >= p["min_hits"]
+
+
+# ---- privacy: mask (or drop the sentence) ----
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_CN_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
+_PHONE = re.compile(
+    r"(?<![\d+])(?:\+\d{1,3}[ -]?)?(?:\(?\d{2,4}\)?[ -])\d{3,4}[ -]?\d{3,4}(?!\d)|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)"
+)
+_CN_ID = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def valid_cn_id(number: str) -> bool:
+    """GB 11643 check digit."""
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
+    return "10X98765432"[total % 11] == number[17].upper()
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        total += (d * 2 - 9 if d * 2 > 9 else d * 2) if i % 2 else d
+    return total % 10 == 0
+
+
+@dataclass(frozen=True)
+class PiiRule:
+    name: str
+    mask: str
+    find: Callable[[str], list[tuple[int, int]]]
+
+
+def _spans(
+    pattern: re.Pattern, check: Callable[[str], bool] | None = None
+) -> Callable[[str], list[tuple[int, int]]]:
+    def find(text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in pattern.finditer(text) if check is None or check(m.group(0))]
+
+    return find
+
+
+PII_RULES = [  # order matters: ID numbers before cards before phones, so one number is one kind
+    PiiRule("pii_email", "[EMAIL]", _spans(_EMAIL)),
+    PiiRule("pii_cn_id", "[ID]", _spans(_CN_ID, valid_cn_id)),
+    PiiRule("pii_bank_card", "[CARD]", _spans(_CARD, lambda s: luhn_ok(re.sub(r"\D", "", s)))),
+    PiiRule("pii_phone", "[PHONE]", lambda t: _spans(_CN_MOBILE)(t) + _spans(_PHONE)(t)),
+]
+for _pii in PII_RULES:
+    REGISTRY[_pii.name] = Rule(
+        _pii.name, "sentence", ("en", "zh"), {}, _pii.find, f"Privacy: masks {_pii.mask}"
+    )
+
+
+def mask_pii(text: str, enabled: set[str]) -> tuple[str, list[str]]:
+    """Replace emails, phone numbers, Chinese ID numbers and bank card numbers by tags."""
+    if not _may_hold_pii(text):
+        return text, []
+    hits = []
+    for pii in PII_RULES:
+        if pii.name not in enabled:
+            continue
+        spans = pii.find(text)
+        if spans:
+            hits += [pii.name] * len(spans)
+            for start, end in sorted(spans, reverse=True):
+                text = text[:start] + pii.mask + text[end:]
+    return text, hits
+
+
+# ---------------------------------------------------------------- applying the rules
+
+
+@dataclass(frozen=True)
+class Settings:
+    thresholds: dict[str, float]
+    disabled: frozenset[str] = frozenset()
+    max_removed_share: float = 0.3
+    pii_action: str = "mask"  # mask | drop_sentence
+
+    @cached_property
+    def params(self) -> dict[str, dict[str, float]]:
+        """Each rule's parameters: its defaults with the configured thresholds on top."""
+        return {r.name: {k: self.thresholds.get(f"{r.name}.{k}", v) for k, v in r.params.items()}
+                for r in REGISTRY.values()}  # fmt: skip
+
+    def active(self, level: str, lang: str) -> list[Rule]:
+        cache = self.__dict__.setdefault("_active", {})
+        if (level, lang) not in cache:
+            cache[(level, lang)] = [
+                r for r in REGISTRY.values()
+                if r.level == level and lang in r.languages and r.name not in self.disabled and not r.name.startswith("pii_")
+            ]  # fmt: skip
+        return cache[(level, lang)]
+
+    @cached_property
+    def pii_enabled(self) -> set[str]:
+        return {p.name for p in PII_RULES if p.name not in self.disabled}
+
+
+@dataclass
+class Outcome:
+    text: str
+    reason: str | None = None
+    detail: str | None = None
+    hits: list[str] = field(default_factory=list)
+    removed_share: float = 0.0
+
+
+def apply_rules(text: str, lang: str, lexicon: Lexicon, settings: Settings) -> Outcome:
+    """All rules on one document (module docstring). The outcome's text is the document
+    after paragraph and sentence removals and privacy masking; a rejected outcome keeps
+    the input text."""
+    doc = Doc(text, lang, lexicon)
+    for r in settings.active("document", lang):
+        detail = r.check(doc, settings.params[r.name])
+        if detail is not None:
+            return Outcome(text, r.name, detail, [r.name])
+
+    para_rules = settings.active("paragraph", lang)
+    sent_rules = settings.active("sentence", lang)
+    removed: Counter = Counter()
+    hits: list[str] = []
+    match_ends = sorted(m[1] for m in doc.matches)
+    out_lines, offset = [], 0
+    for line in text.split("\n"):
+        start, offset = offset, offset + len(line) + 1
+        if not line.strip():
+            out_lines.append(line)
+            continue
+        # Search a line again only when the document search found something inside it.
+        has_match = bool(match_ends) and any(start < e <= start + len(line) for e in match_ends)
+        line_hits = Counter(m[2] for m in lexicon.find(line)) if has_match else Counter()
+        dropped = next(
+            (r for r in para_rules if r.check(line, line_hits, doc, settings.params[r.name])), None
+        )
+        if dropped is not None:
+            removed[dropped.name] += len(line.strip())
+            hits.append(dropped.name)
+            continue
+        if line_hits or _may_hold_pii(line):
+            line = _sentence_pass(
+                line, lang, lexicon, settings, sent_rules, bool(line_hits), removed, hits, doc
+            )
+        out_lines.append(line)
+
+    new_text = re.sub(r"\n{3,}", "\n\n", "\n".join(out_lines).strip())
+    share = sum(removed.values()) / max(1, doc.chars)
+    if share > settings.max_removed_share:
+        worst = max(removed.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        return Outcome(text, worst, f"{share:.2f} of text removed", hits, share)
+    short = REGISTRY["doc_too_short"]
+    if removed and short.name not in settings.disabled:
+        detail = short.check(Doc(new_text, lang, lexicon), settings.params[short.name])
+        if detail is not None:
+            return Outcome(text, TOO_SHORT_AFTER_FILTER, detail, hits, share)
+    return Outcome(new_text, None, None, hits, share)
+
+
+def _may_hold_pii(text: str) -> bool:
+    return "@" in text or _DIGIT.search(text) is not None
+
+
+def _sentence_pass(line, lang, lexicon, settings, sent_rules, search, removed, hits, doc) -> str:
+    kept = []
+    for sentence in segment.sentences(line, lang):
+        s_hits = Counter(m[2] for m in lexicon.find(sentence)) if search else Counter()
+        toxic = next(
+            (
+                r
+                for r in sent_rules
+                if s_hits and r.check(sentence, s_hits, doc, settings.params[r.name])
+            ),
+            None,
+        )
+        if toxic is not None:
+            removed[toxic.name] += len(sentence.strip())
+            hits.append(toxic.name)
+            continue
+        masked, pii_hits = mask_pii(sentence, settings.pii_enabled)
+        if pii_hits:
+            hits += pii_hits
+            if settings.pii_action == "drop_sentence":
+                removed[pii_hits[0]] += len(sentence.strip())
+                continue
+            sentence = masked
+        kept.append(sentence)
+    if lang == "zh":
+        return "".join(kept)
+    return " ".join(s.strip() for s in kept)
+
+
+def rule_table() -> list[dict]:
+    """The registry as rows (for docs and reports)."""
+    return [{"name": r.name, "level": r.level, "languages": ",".join(r.languages), "params": r.params,
+             "description": r.description} for r in REGISTRY.values()]  # fmt: skip

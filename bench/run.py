@@ -23,6 +23,7 @@ from pathlib import Path
 
 from demo import corpus
 from jobs import config as config_mod
+from jobs import train_lm
 from jobs.pipeline import STEPS, Config
 from jobs.session import session
 from jobs.tables import Tables
@@ -129,13 +130,21 @@ def main(argv=None) -> int:
         print(f"generating a demo corpus of {args.docs} documents ...")
         corpus.write(data, args.docs)
     lake = OUT / f"lake-{args.docs}"
-    cfg = config_mod.load(
-        Config, None, [f"lake={lake}", f"ingest.input={data / 'corpus'}", *args.overrides]
-    )
+    overrides = [
+        f"lake={lake}",
+        f"ingest.input={data / 'corpus'}",
+        f"train_lm.input={data / 'reference'}",
+    ]
+    cfg = config_mod.load(Config, None, [*overrides, *args.overrides])
     cores = os.cpu_count() or 1
     results = []
     with session(cfg.spark) as spark:
         tables = Tables(spark, cfg.lake, cfg.tables)
+        if (
+            "filter" in args.steps.split(",")
+            and not (Path(train_lm.model_dir(cfg)) / train_lm.MANIFEST).exists()
+        ):
+            train_lm.run(spark, cfg)  # the models filter scores with; not part of any measurement
         for step in args.steps.split(","):
             module = importlib.import_module(STEPS[step])
             if step == "ingest":

@@ -331,14 +331,19 @@ def en_sentence(rng: random.Random, topic: str, pick=None) -> str:
     return s[0].upper() + s[1:]
 
 
+def _topics(rng: random.Random, names, first: str | None) -> list[str]:
+    """Four distinct topics, cycled over paragraphs, so a document's phrases rarely repeat."""
+    first = first or rng.choice(sorted(names))
+    return [first, *rng.sample(sorted(set(names) - {first}), 3)]
+
+
 def en_document(rng: random.Random, topic: str | None = None) -> str:
-    """Two topics, so a document's phrases rarely repeat; 2-4 paragraphs of 3-5 sentences."""
-    first = topic or rng.choice(sorted(EN_TOPICS))
-    topics = [first, rng.choice(sorted(set(EN_TOPICS) - {first}))]
+    """3-7 paragraphs of 3-6 sentences (about 3 KB, like a web page's main text)."""
+    topics = _topics(rng, EN_TOPICS, topic)
     pick = _Decks(rng)
     paragraphs = []
-    for i in range(rng.randint(2, 4)):
-        sentences = [en_sentence(rng, topics[i % 2], pick) for _ in range(rng.randint(3, 5))]
+    for i in range(rng.randint(3, 7)):
+        sentences = [en_sentence(rng, topics[i % 4], pick) for _ in range(rng.randint(3, 6))]
         paragraphs.append(" ".join(dict.fromkeys(sentences)))
     return "\n\n".join(paragraphs)
 
@@ -606,13 +611,12 @@ def zh_sentence(rng: random.Random, topic: str, pick=None) -> str:
 
 
 def zh_document(rng: random.Random, topic: str | None = None) -> str:
-    """Two topics, so a document's phrases rarely repeat; 2-4 paragraphs of 3-5 sentences."""
-    first = topic or rng.choice(sorted(ZH_TOPICS))
-    topics = [first, rng.choice(sorted(set(ZH_TOPICS) - {first}))]
+    """3-7 paragraphs of 3-6 sentences."""
+    topics = _topics(rng, ZH_TOPICS, topic)
     pick = _Decks(rng)
     paragraphs = []
-    for i in range(rng.randint(2, 4)):
-        sentences = [zh_sentence(rng, topics[i % 2], pick) for _ in range(rng.randint(3, 5))]
+    for i in range(rng.randint(3, 7)):
+        sentences = [zh_sentence(rng, topics[i % 4], pick) for _ in range(rng.randint(3, 6))]
         paragraphs.append("".join(dict.fromkeys(sentences)))
     return "\n".join(paragraphs)
 

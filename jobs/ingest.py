@@ -53,8 +53,9 @@ def detect_format(path: str) -> str:
     return "text"
 
 
-def list_input(spec: str) -> list[str]:
-    """Input files of a local path, folder or glob (hidden and _-files skipped)."""
+def list_input(spec: str, key: str = "ingest.input") -> list[str]:
+    """Input files of a local path, folder or glob (hidden and _-files skipped); `key`
+    names the config key in the error when nothing matches."""
     if "://" in spec and not spec.startswith("file://"):
         return [spec]  # cluster storage: Spark lists it
     spec = spec.removeprefix("file://")
@@ -66,7 +67,7 @@ def list_input(spec: str) -> list[str]:
     else:
         found = sorted(p for p in glob.glob(spec, recursive=True) if os.path.isfile(p))
     if not found:
-        raise JobError(f"ingest.input '{spec}' matches no files")
+        raise JobError(f"{key} '{spec}' matches no files")
     return [os.path.abspath(p) for p in found]
 
 
@@ -205,9 +206,9 @@ def transform(parsed):
     )
 
 
-def read_input(spark, cfg: IngestConfig):
+def read_input(spark, cfg: IngestConfig, key: str = "ingest.input"):
     """All input files as parsed records (one DataFrame), per detected or set format."""
-    files = list_input(cfg.input)
+    files = list_input(cfg.input, key)
     by_format: dict[str, list[str]] = {}
     for f in files:
         by_format.setdefault(cfg.format if cfg.format != "auto" else detect_format(f), []).append(f)

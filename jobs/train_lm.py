@@ -111,7 +111,9 @@ def _reference_docs(spark, cfg, ctx: RunContext):
             raise JobError(f"table {section.input} has no text column")
     else:
         parsed, files = ingest.read_input(
-            spark, ingest.IngestConfig(input=section.input, text_field=section.text_field)
+            spark,
+            ingest.IngestConfig(input=section.input, text_field=section.text_field),
+            "train_lm.input",
         )
         ctx.input_versions["files"] = {
             "count": len(files),

@@ -47,3 +47,11 @@ def test_airflow_dag_and_notebook_parse_and_name_real_jobs():
     assert set(e.value for e in steps.elts) <= set(cli.JOBS)
     ast.parse((ROOT / "notebooks" / "run_job.py").read_text())
     importlib.import_module("jobs.pipeline")
+
+
+def test_readme_lists_every_rule():
+    from udfs import rules
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [name for name in rules.REGISTRY if f"`{name}`" not in readme]
+    assert missing == []

@@ -99,6 +99,9 @@ def _whole_word(low: str, start: int, end: int) -> bool:
 # ---------------------------------------------------------------- document view
 
 
+_BLANK_LINE = re.compile(r"\n\s*\n")
+
+
 class Doc:
     """A document with the measures the rules share, computed once when first asked for."""
 
@@ -108,6 +111,11 @@ class Doc:
     @cached_property
     def lines(self) -> list[str]:
         return [ln.strip() for ln in self.text.split("\n") if ln.strip()]
+
+    @cached_property
+    def blocks(self) -> list[str]:
+        """Paragraphs separated by blank lines."""
+        return [b.strip() for b in _BLANK_LINE.split(self.text) if b.strip()]
 
     @cached_property
     def chars(self) -> int:
@@ -244,8 +252,7 @@ def ngram_profiles(
         if n not in dup_for:
             result[n] = NgramProfile(top_share, float("nan"))
             continue
-        repeated_runs = in_group[sizes[in_group] > 1]
-        member = np.repeat(np.isin(np.arange(len(starts)), repeated_runs), sizes)
+        member = np.repeat((sizes > 1) & (run_group == g), sizes)
         repeated = position[order[member]]
         edges = np.zeros(units + 1, dtype=np.int64)
         np.add.at(edges, repeated, 1)
@@ -312,7 +319,11 @@ def navigation_bar(doc: Doc, p) -> str | None:
     """Most lines are navigation menu items (a site's menu, not content)."""
     if len(doc.lines) < p["min_lines"]:
         return None
-    share = sum(_is_navigation_line(ln, doc.lexicon) for ln in doc.lines) / len(doc.lines)
+    # Only short lines can be menus; most documents have too few to reach the share.
+    short = [ln for ln in doc.lines if len(ln) < 80]
+    if len(short) <= p["max_share"] * len(doc.lines):
+        return None
+    share = sum(_is_navigation_line(ln, doc.lexicon) for ln in short) / len(doc.lines)
     return f"{share:.2f} of lines" if share > p["max_share"] else None
 
 
@@ -321,8 +332,10 @@ def form_boilerplate(doc: Doc, p) -> str | None:
     """Most lines are web-form labels and buttons."""
     if len(doc.lines) < p["min_lines"]:
         return None
+    if not any(m[2] == "form_fields" for m in doc.matches):
+        return None
     form = doc.lexicon.terms["form_fields"]
-    share = sum(any(f in ln.lower() for f in form) and len(ln) < 40 for ln in doc.lines) / len(
+    share = sum(len(ln) < 40 and any(f in ln.lower() for f in form) for ln in doc.lines) / len(
         doc.lines
     )
     return f"{share:.2f} of lines" if share > p["max_share"] else None
@@ -338,51 +351,50 @@ def short_line_ratio(doc: Doc, p) -> str | None:
     return f"{share:.2f} of lines" if share > p["max_share"] else None
 
 
+def _repeated_share(units: list[str]) -> float:
+    """Share of units that repeat an earlier one (Gopher's duplicate-line fraction)."""
+    return 1 - len(set(units)) / len(units)
+
+
+def _repeated_char_share(units: list[str]) -> float:
+    """Share of characters inside units that repeat an earlier one."""
+    seen, dup = set(), 0
+    for unit in units:
+        if unit in seen:
+            dup += len(unit)
+        seen.add(unit)
+    return dup / max(1, sum(map(len, units)))
+
+
 @rule("document", max_share=0.3)
 def duplicate_lines(doc: Doc, p) -> str | None:
     """A large share of lines are repeats of other lines."""
     if len(doc.lines) < 3:
         return None
-    share = 1 - len(set(doc.lines)) / len(doc.lines)
+    share = _repeated_share(doc.lines)
     return f"{share:.2f}" if share > p["max_share"] else None
 
 
 @rule("document", max_share=0.2)
 def duplicate_line_chars(doc: Doc, p) -> str | None:
     """A large share of characters sit in repeated lines."""
-    seen, dup = set(), 0
-    for ln in doc.lines:
-        if ln in seen:
-            dup += len(ln)
-        seen.add(ln)
-    share = dup / max(1, sum(map(len, doc.lines)))
+    share = _repeated_char_share(doc.lines)
     return f"{share:.2f}" if share > p["max_share"] else None
-
-
-def _paragraph_blocks(text: str) -> list[str]:
-    return [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
 
 
 @rule("document", max_share=0.3)
 def duplicate_paragraphs(doc: Doc, p) -> str | None:
     """A large share of blank-line separated paragraphs are repeats."""
-    blocks = _paragraph_blocks(doc.text)
-    if len(blocks) < 3:
+    if len(doc.blocks) < 3:
         return None
-    share = 1 - len(set(blocks)) / len(blocks)
+    share = _repeated_share(doc.blocks)
     return f"{share:.2f}" if share > p["max_share"] else None
 
 
 @rule("document", max_share=0.2)
 def duplicate_paragraph_chars(doc: Doc, p) -> str | None:
     """A large share of characters sit in repeated paragraphs."""
-    blocks = _paragraph_blocks(doc.text)
-    seen, dup = set(), 0
-    for b in blocks:
-        if b in seen:
-            dup += len(b)
-        seen.add(b)
-    share = dup / max(1, sum(map(len, blocks)))
+    share = _repeated_char_share(doc.blocks)
     return f"{share:.2f}" if share > p["max_share"] else None
 
 

@@ -1,0 +1,183 @@
+"""Quality figures on real third-party data (../shared/data), for the closing notes and README.
+
+    python -m bench.quality [--shared ../shared/data] [--out bench/out/quality]
+
+Builds an evaluation corpus, one JSONL file per source, from the shared data (read in
+place; nothing is copied into the project), trains the KenLM models on held-out halves of
+real news (THUCNews for zh, BBC for en), runs ingest -> clean -> filter, and reports per
+source how many documents each step kept and why it rejected the rest, plus clean-step
+checks on the ANSI-coded fortunes and the Traditional-Chinese Wikipedia paragraphs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import random
+import re
+from collections import Counter
+from pathlib import Path
+
+from jobs import clean, ingest, train_lm
+from jobs import config as config_mod
+from jobs import filter as filter_job
+from jobs.pipeline import Config
+from jobs.session import session
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _jsonl(path: Path, texts, source_field: str | None = None) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for i, text in enumerate(texts):
+            fh.write(
+                json.dumps({"id": f"{path.stem}-{i}", "text": text}, ensure_ascii=False) + "\n"
+            )
+            n += 1
+    return n
+
+
+def build_corpus(shared: Path, out: Path, seed: int = 7) -> dict:
+    rng = random.Random(seed)
+    corpus, reference = out / "corpus", out / "reference"
+    sizes = {}
+    news = [
+        line.split("\t", 1)[1].strip()
+        for line in open(shared / "zh_text" / "thucnews_cnews_sample1000.tsv", encoding="utf-8")
+    ]
+    rng.shuffle(news)
+    _jsonl(reference / "zh_thucnews_train.jsonl", news[:500])
+    sizes["zh_thucnews"] = _jsonl(corpus / "zh_thucnews.jsonl", news[500:])
+    web = [
+        json.loads(line)["raw_content"]
+        for line in open(
+            shared / "zh_text" / "chinesewebtext" / "cc2021-43_cleared1_100docs.jsonl",
+            encoding="utf-8",
+        )
+    ]
+    sizes["zh_chinesewebtext"] = _jsonl(corpus / "zh_chinesewebtext.jsonl", web)
+    with gzip.open(
+        shared / "zh_text" / "online_shopping_10_cats.csv.gz", "rt", encoding="utf-8-sig"
+    ) as fh:
+        reviews = [row["review"] for row in csv.DictReader(fh) if row.get("review")]
+    sizes["zh_reviews"] = _jsonl(corpus / "zh_reviews.jsonl", rng.sample(reviews, 2000))
+    drcd = [
+        json.loads(line)["text"]
+        for line in open(shared / "zh_text" / "drcd_zh_tw_wiki_paragraphs.jsonl", encoding="utf-8")
+    ]
+    sizes["zh_tw_wiki"] = _jsonl(corpus / "zh_tw_wiki.jsonl", drcd)
+    raw = (
+        (shared / "zh_text" / "debian_fortunes_zh" / "chinese")
+        .read_bytes()
+        .decode("utf-8", errors="replace")
+    )
+    fortunes = [f for f in raw.split("\n%\n") if f.strip()]
+    sizes["zh_fortunes"] = _jsonl(corpus / "zh_fortunes.jsonl", fortunes)
+    bbc = [
+        json.loads(line)["text"]
+        for line in gzip.open(shared / "en_news" / "bbc_fulltext_2225.jsonl.gz")
+    ]
+    rng.shuffle(bbc)
+    _jsonl(reference / "en_bbc_train.jsonl", bbc[:1100])
+    sizes["en_bbc"] = _jsonl(corpus / "en_bbc.jsonl", bbc[1100:])
+    usenet = [
+        json.loads(line)["text"]
+        for line in gzip.open(shared / "en_news" / "20news_bydate.jsonl.gz")
+    ]
+    sizes["en_20news"] = _jsonl(corpus / "en_20news.jsonl", rng.sample(usenet, 2000))
+    cc = []
+    for name in (
+        "multiple_files_cc_en_head-0091.jsonl.gz",
+        "multiple_files_cc_en_head-0174.jsonl.gz",
+    ):
+        cc += [
+            json.loads(line)["text"] for line in gzip.open(shared / "en_web" / "dolma_tests" / name)
+        ]
+    sizes["en_commoncrawl"] = _jsonl(corpus / "en_commoncrawl.jsonl", cc)
+    return sizes
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "quality"))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    sizes = build_corpus(Path(args.shared), out)
+    cfg = config_mod.load(Config, None, [f"lake={out / 'lake'}", f"ingest.input={out / 'corpus'}",
+                                         f"train_lm.input={out / 'reference'}"])  # fmt: skip
+    from demo.summary import query
+
+    with session(cfg.spark) as spark:
+        ingest.run(spark, cfg)
+        clean_result = clean.run(spark, cfg)
+        train_lm.run(spark, cfg)
+        filter_result = filter_job.run(spark, cfg)
+    lake = out / "lake"
+    report: dict = {
+        "sources": {},
+        "clean": clean_result,
+        "filter": {k: filter_result[k] for k in ("reasons", "tiers")},
+    }
+    raw = Counter(r["source"] for r in query(str(lake / "raw"), "SELECT source FROM t"))
+    cleaned = Counter(r["source"] for r in query(str(lake / "clean"), "SELECT source FROM t"))
+    kept = query(str(lake / "filtered"), "SELECT source, quality_tier FROM t")
+    rejects = query(str(lake / "rejects"), "SELECT source, step, reason FROM t")
+    for source in sorted(sizes):
+        tiers = Counter(r["quality_tier"] for r in kept if r["source"] == source)
+        reasons = Counter((r["step"], r["reason"]) for r in rejects if r["source"] == source)
+        rule_rejects = sum(
+            n
+            for (step, reason), n in reasons.items()
+            if step == "filter" and reason != "perplexity_low_quality"
+        )
+        report["sources"][source] = {
+            "raw": raw[source],
+            "clean_kept": cleaned[source],
+            "passed_rules": cleaned[source] - rule_rejects,
+            "passed_rules_share": round(
+                (cleaned[source] - rule_rejects) / max(1, cleaned[source]), 3
+            ),
+            "tier_high": tiers["high"],
+            "tier_medium": tiers["medium"],
+            "kept_share_of_raw": round(sum(tiers.values()) / max(1, raw[source]), 3),
+            "top_rejects": {f"{s}:{r}": n for (s, r), n in reasons.most_common(6)},
+        }
+    # Clean-step checks on the two zh_text sets the issue names.
+    fortunes = [
+        r["text"]
+        for r in query(str(lake / "clean"), "SELECT text FROM t WHERE source = 'zh_fortunes'")
+    ]
+    fortunes_raw = [
+        r["text"]
+        for r in query(str(lake / "raw"), "SELECT text FROM t WHERE source = 'zh_fortunes'")
+    ]
+    wiki = [
+        r["text"]
+        for r in query(str(lake / "clean"), "SELECT text FROM t WHERE source = 'zh_tw_wiki'")
+    ]
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+    report["clean_checks"] = {
+        "fortunes_raw_with_ansi": sum("\x1b[" in t for t in fortunes_raw),
+        "fortunes_clean_with_ansi_or_control": sum(
+            bool(re.search("[\x00-\x08\x0b-\x1f\x7f]", t)) for t in fortunes
+        ),
+        "tw_wiki_kept": len(wiki),
+        "tw_wiki_still_traditional": sum(t2s.convert(t) != t for t in wiki),
+    }
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    (out / "quality.json").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

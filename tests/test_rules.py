@@ -255,6 +255,24 @@ def test_thresholds_and_disabled_rules_from_settings():
     assert R.apply_rules(short, "en", LEX["en"], off).reason is None
 
 
+def test_documents_shorter_than_an_ngram_pass_every_ngram_rule():
+    for text, lang in [("Too short.", "en"), ("太短了。", "zh"), ("", "en")]:
+        doc = R.Doc(text, lang, LEX[lang])
+        for name in (
+            "top_2gram_share",
+            "top_3gram_share",
+            "top_4gram_share",
+            "dup_5gram_share",
+            "dup_7gram_share",
+            "dup_10gram_share",
+        ):
+            assert R.REGISTRY[name].check(doc, SETTINGS.params[name]) is None
+        assert R.apply_rules(text, lang, LEX[lang], SETTINGS).reason in (
+            "doc_too_short",
+            "stop_words",
+        )
+
+
 def test_ngram_profile_matches_a_direct_count():
     doc = R.Doc("a b c a b c a b d", "en", LEX["en"])
     prof = doc.ngrams(2)

@@ -26,8 +26,13 @@ trap 'rm -rf "$work"' EXIT
 "$PIP" download --quiet --no-deps --no-binary kenlm -d "$work" kenlm
 tar xzf "$work"/kenlm-*.tar.gz -C "$work"
 src=$(find "$work" -maxdepth 1 -type d -name 'kenlm-*' | head -n1)
-cmake -S "$src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DKENLM_MAX_ORDER=6 >/dev/null
-cmake --build "$work/build" --target lmplz build_binary -j "$(nproc)" >/dev/null
+# The compiler's output goes to a log, shown only if the build fails.
+if ! { cmake -S "$src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DKENLM_MAX_ORDER=6 &&
+       cmake --build "$work/build" --target lmplz build_binary -j "$(nproc)"; } >"$work/build.log" 2>&1; then
+  tail -n 40 "$work/build.log" >&2
+  echo "build-kenlm: the build failed (output above)" >&2
+  exit 1
+fi
 mkdir -p "$DEST"
 cp "$work/build/bin/lmplz" "$work/build/bin/build_binary" "$DEST/"
 echo "build-kenlm: lmplz and build_binary in $DEST"

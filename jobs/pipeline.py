@@ -15,6 +15,7 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/pipeline.py
 
 from jobs.clean import CleanConfig
 from jobs.config import ConfigError, SparkConfig, TablesConfig, option
+from jobs.dedup import DedupConfig
 from jobs.filter import FilterConfig
 from jobs.ingest import IngestConfig
 from jobs.train_lm import TrainLmConfig
@@ -24,6 +25,7 @@ STEPS = {
     "ingest": "jobs.ingest",
     "clean": "jobs.clean",
     "filter": "jobs.filter",
+    "dedup": "jobs.dedup",
 }
 
 
@@ -48,6 +50,7 @@ class Config:
     clean: CleanConfig = _section(CleanConfig)
     train_lm: TrainLmConfig = _section(TrainLmConfig)
     filter: FilterConfig = _section(FilterConfig)
+    dedup: DedupConfig = _section(DedupConfig)
     pipeline: PipelineConfig = _section(PipelineConfig)
 
     def validate(self) -> None:

@@ -213,3 +213,85 @@ def document_filter(config: dict) -> Callable:
     """mapInArrow function applying the rule registry and KenLM perplexity to each document.
     `config`: settings (udfs.rules.Settings), word_lists, models {lang: path}, zh_segmenter."""
     return functools.partial(_filter_batches, config=config)
+
+
+# ---------------------------------------------------------------- dedup
+
+
+def _dedup_key_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
+    import hashlib
+
+    from udfs import dedup
+
+    method, n_en, n_zh = config["method"], config["shingle_en"], config["shingle_zh"]
+    for batch in batches:
+        url_keys, exact_keys, bands = [], [], []
+        for url, text, lang in zip(
+            batch.column("url").to_pylist(),
+            batch.column("text").to_pylist(),
+            batch.column("lang").to_pylist(),
+        ):
+            text = text or ""
+            url_keys.append(dedup.normalize_url(url))
+            exact_keys.append(
+                hashlib.blake2b(dedup.exact_text(text).encode("utf-8"), digest_size=16).hexdigest()
+            )
+            shingle_set = dedup.shingles(text, lang, n_zh if lang == "zh" else n_en)
+            if method == "none" or not shingle_set:
+                bands.append([])
+            elif method == "minhash":
+                signature = dedup.minhash(shingle_set, config["num_perm"], config["seed"])
+                bands.append(dedup.band_keys(signature, config["bands"], config["rows"]))
+            else:
+                bands.append(
+                    dedup.simhash_blocks(dedup.simhash(shingle_set), config["max_hamming"])
+                )
+        yield pa.RecordBatch.from_pydict(
+            {
+                "doc_id": batch.column("doc_id"),
+                "_url_key": pa.array(url_keys, pa.string()),
+                "_exact_key": pa.array(exact_keys, pa.string()),
+                "_bands": pa.array(bands, pa.list_(pa.int64())),
+            }
+        )
+
+
+def dedup_keys(config: dict) -> Callable:
+    """mapInArrow function: (doc_id, url, text, lang) -> (doc_id, _url_key, _exact_key, _bands)."""
+    return functools.partial(_dedup_key_batches, config=config)
+
+
+DEDUP_KEYS_DDL = "doc_id string, _url_key string, _exact_key string, _bands array<bigint>"
+
+
+def _pair_similarity_batches(
+    batches: Iterator[pa.RecordBatch], config: dict
+) -> Iterator[pa.RecordBatch]:
+    from udfs import dedup
+
+    n_en, n_zh = config["shingle_en"], config["shingle_zh"]
+    for batch in batches:
+        sims = []
+        for ta, tb, la, lb in zip(
+            batch.column("text_a").to_pylist(), batch.column("text_b").to_pylist(),
+            batch.column("lang_a").to_pylist(), batch.column("lang_b").to_pylist(),
+        ):  # fmt: skip
+            sa = dedup.shingles(ta or "", la, n_zh if la == "zh" else n_en)
+            sb = dedup.shingles(tb or "", lb, n_zh if lb == "zh" else n_en)
+            if config["method"] == "simhash":
+                sims.append(1.0 - dedup.hamming(dedup.simhash(sa), dedup.simhash(sb)) / 64.0)
+            else:
+                sims.append(dedup.jaccard(sa, sb))
+        yield pa.RecordBatch.from_pydict(
+            {
+                "a": batch.column("a"),
+                "b": batch.column("b"),
+                "similarity": pa.array(sims, pa.float64()),
+            }
+        )
+
+
+def pair_similarity(config: dict) -> Callable:
+    """mapInArrow function: candidate pairs with both texts -> (a, b, similarity): exact
+    Jaccard of the shingle sets (MinHash), or 1 - Hamming/64 of the SimHashes."""
+    return functools.partial(_pair_similarity_batches, config=config)

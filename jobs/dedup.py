@@ -1,0 +1,318 @@
+"""dedup: the Ziya2 paper's content de-duplication (CD), `filtered` -> `deduped` + `duplicates`.
+
+Three stages, each over the survivors of the one before:
+  url    documents whose URLs normalise to the same page (`udfs.dedup.normalize_url`)
+  exact  documents equal once punctuation, symbols, emoji and whitespace are removed
+  near   MinHash LSH (datasketch, scheme pinned) or SimHash (64 bits, pigeonhole blocks);
+         candidate pairs are verified (exact Jaccard of the shingle sets, or the Hamming
+         distance) before they count.
+
+Near-duplicate clusters are connected components of the verified pairs, computed in
+Spark by min-label propagation (no collect, no single-machine union-find); labels are
+doc ids, so the result does not depend on partitioning. The kept document of every group
+or cluster is the best one: quality tier high before medium, then lowest perplexity,
+then smallest doc_id. Oversized buckets (boilerplate shared by many pages) are capped:
+a bucket with more than `max_bucket_size` members links each member to the bucket's
+smallest doc_id only, so it yields n-1 candidate pairs instead of n(n-1)/2.
+
+Every input row ends in `deduped` (with `dup_count`, the size of its cluster) or in
+`duplicates` (`doc_id`, `kept_doc_id` of the final kept document, `method`, `similarity`).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+if __name__ == "__main__" and not __package__:  # spark-submit jobs/dedup.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jobs.config import ConfigError, option
+from jobs.runtime import JobError, RunContext
+
+KEY_COLUMNS = ("_url_key", "_exact_key", "_bands")
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    input: str = "filtered"
+    output: str = "deduped"
+    duplicates: str = "duplicates"
+    url: bool = True
+    exact: bool = True
+    # minhash | simhash | none
+    near_method: str = option("minhash", choices=["minhash", "simhash", "none"])
+    # Shingles: words for en, characters for zh.
+    shingle_en: int = option(5, min=1)
+    shingle_zh: int = option(5, min=1)
+    # MinHash: permutations, bands x rows (bands * rows <= num_perm), seed, verified Jaccard.
+    num_perm: int = option(128, min=16)
+    bands: int = option(16, min=1)
+    rows: int = option(8, min=1)
+    seed: int = 1
+    jaccard_threshold: float = option(0.7, min=0.0, max=1.0)
+    # SimHash: Hamming distance at most this (pigeonhole blocks: max_hamming + 1).
+    max_hamming: int = option(3, min=0, max=15)
+    # A bucket with more members links each to its smallest doc_id only.
+    max_bucket_size: int = option(100, min=2)
+    # Label propagation rounds at most (each round halves nothing; chains are short).
+    max_rounds: int = option(30, min=1)
+
+    def validate(self) -> None:
+        if self.bands * self.rows > self.num_perm:
+            raise ConfigError(
+                "config keys 'dedup.bands' x 'dedup.rows' must not exceed dedup.num_perm"
+            )
+
+
+def _quality_order():
+    """Best first: tier high, then medium, then none; lower perplexity; smaller doc_id."""
+    from pyspark.sql import functions as F
+
+    tier = (
+        F.when(F.col("quality_tier") == "high", 0)
+        .when(F.col("quality_tier") == "medium", 1)
+        .otherwise(2)
+    )
+    return [tier.asc(), F.col("ppl").asc_nulls_last(), F.col("doc_id").asc()]
+
+
+def _group_stage(docs, key: str, method: str):
+    """Within each group of equal `key`, keep the best row. Returns (survivors, dup rows)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    w = Window.partitionBy(key).orderBy(*_quality_order())
+    ranked = docs.withColumn("_rank", F.row_number().over(w)).withColumn(
+        "_kept", F.first("doc_id").over(w)
+    )
+    keyed = F.col(key).isNotNull()
+    survivors = ranked.where(~keyed | (F.col("_rank") == 1)).drop("_rank", "_kept")
+    dups = ranked.where(keyed & (F.col("_rank") > 1)).select(
+        "doc_id",
+        F.col("_kept").alias("kept_doc_id"),
+        F.lit(method).alias("method"),
+        F.lit(1.0).alias("similarity"),
+    )
+    return survivors, dups
+
+
+def candidate_pairs(docs, cfg: DedupConfig):
+    """(a, b) with a < b sharing a band key; capped buckets link to their smallest member."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    banded = docs.select("doc_id", F.posexplode("_bands").alias("_band", "_key"))
+    bucket = Window.partitionBy("_band", "_key")
+    banded = banded.withColumn("_size", F.count("*").over(bucket)).withColumn(
+        "_head", F.min("doc_id").over(bucket)
+    )
+    small = banded.where(F.col("_size") <= cfg.max_bucket_size)
+    pairs = (
+        small.alias("x")
+        .join(
+            small.alias("y"),
+            (F.col("x._band") == F.col("y._band")) & (F.col("x._key") == F.col("y._key")),
+        )
+        .where(F.col("x.doc_id") < F.col("y.doc_id"))
+        .select(F.col("x.doc_id").alias("a"), F.col("y.doc_id").alias("b"))
+    )
+    stars = banded.where(
+        (F.col("_size") > cfg.max_bucket_size) & (F.col("doc_id") != F.col("_head"))
+    ).select(F.col("_head").alias("a"), F.col("doc_id").alias("b"))
+    return pairs.unionByName(stars).distinct()
+
+
+def verified_edges(docs, pairs, cfg: DedupConfig):
+    """Candidate pairs that pass the similarity check, with their similarity."""
+    from pyspark.sql import functions as F
+
+    from udfs.spark_udfs import pair_similarity
+
+    texts = docs.select("doc_id", "text", "lang")
+    joined = (
+        pairs.join(texts.toDF("a", "text_a", "lang_a"), "a")
+        .join(texts.toDF("b", "text_b", "lang_b"), "b")
+        .select("a", "b", "text_a", "text_b", "lang_a", "lang_b")
+    )
+    scored = joined.mapInArrow(
+        pair_similarity(_key_config(cfg)), "a string, b string, similarity double"
+    )
+    if cfg.near_method == "simhash":
+        threshold = 1.0 - cfg.max_hamming / 64.0
+    else:
+        threshold = cfg.jaccard_threshold
+    return scored.where(F.col("similarity") >= F.lit(threshold))
+
+
+def connected_components(edges, max_rounds: int):
+    """(doc_id, component) for every doc on an edge; component = smallest doc_id reachable.
+    Min-label propagation over both edge directions until no label changes."""
+    from pyspark.sql import functions as F
+
+    both = edges.select("a", "b").unionByName(
+        edges.select(F.col("b").alias("a"), F.col("a").alias("b"))
+    )
+    labels = (
+        both.select(F.col("a").alias("doc_id")).distinct().withColumn("component", F.col("doc_id"))
+    )
+    for _ in range(max_rounds):
+        proposed = (
+            both.join(labels.toDF("a", "label"), "a")
+            .groupBy(F.col("b").alias("doc_id"))
+            .agg(F.min("label").alias("best"))
+        )
+        updated = (
+            labels.join(proposed, "doc_id", "left")
+            .select(
+                "doc_id", F.least("component", F.coalesce("best", "component")).alias("component")
+            )
+            .localCheckpoint()
+        )
+        changed = (
+            updated.join(labels.toDF("doc_id", "old"), "doc_id")
+            .where(F.col("component") != F.col("old"))
+            .limit(1)
+            .count()
+        )
+        labels = updated
+        if changed == 0:
+            return labels
+    raise JobError(
+        f"dedup: connected components did not settle in {max_rounds} rounds; raise dedup.max_rounds"
+    )
+
+
+def _near_stage(docs, cfg: DedupConfig):
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    edges = verified_edges(docs, candidate_pairs(docs, cfg), cfg).localCheckpoint()
+    components = connected_components(edges, cfg.max_rounds)
+    strongest = (
+        edges.select("a", "similarity").unionByName(edges.select(F.col("b").alias("a"), "similarity"))
+        .groupBy(F.col("a").alias("doc_id")).agg(F.max("similarity").alias("similarity"))
+    )  # fmt: skip
+    members = docs.join(components, "doc_id")
+    w = Window.partitionBy("component").orderBy(*_quality_order())
+    ranked = members.withColumn("_rank", F.row_number().over(w)).withColumn(
+        "_kept", F.first("doc_id").over(w)
+    )
+    dups = (
+        ranked.where(F.col("_rank") > 1)
+        .join(strongest, "doc_id")
+        .select(
+            "doc_id",
+            F.col("_kept").alias("kept_doc_id"),
+            F.lit("near").alias("method"),
+            "similarity",
+        )
+    )
+    survivors = docs.join(dups.select("doc_id"), "doc_id", "left_anti")
+    return survivors, dups
+
+
+def _key_config(cfg: DedupConfig) -> dict:
+    return {
+        "method": cfg.near_method, "shingle_en": cfg.shingle_en, "shingle_zh": cfg.shingle_zh,
+        "num_perm": cfg.num_perm, "seed": cfg.seed, "bands": cfg.bands, "rows": cfg.rows,
+        "max_hamming": cfg.max_hamming,
+    }  # fmt: skip
+
+
+def transform(filtered, cfg: DedupConfig):
+    """filtered rows -> (deduped rows with dup_count, duplicate rows)."""
+    from pyspark.sql import functions as F
+
+    from udfs.spark_udfs import DEDUP_KEYS_DDL, dedup_keys
+
+    missing = {"doc_id", "text"} - set(filtered.columns)
+    if missing:
+        raise JobError(f"dedup.input has no column {', '.join(sorted(missing))}")
+    docs = filtered
+    for name, default in (("url", None), ("lang", "en"), ("quality_tier", None), ("ppl", None)):
+        if name not in docs.columns:
+            docs = docs.withColumn(
+                name, F.lit(default).cast("double" if name == "ppl" else "string")
+            )
+    keys = docs.select("doc_id", "url", "text", "lang").mapInArrow(
+        dedup_keys(_key_config(cfg)), DEDUP_KEYS_DDL
+    )
+    docs = docs.join(keys, "doc_id").localCheckpoint()
+    stages = []
+    if cfg.url:
+        docs, dups = _group_stage(docs, "_url_key", "url")
+        stages.append(dups)
+    if cfg.exact:
+        docs, dups = _group_stage(docs, "_exact_key", "exact")
+        stages.append(dups)
+    if cfg.near_method != "none":
+        docs, dups = _near_stage(docs, cfg)
+        stages.append(dups)
+    duplicates = stages[0] if stages else None
+    for more in stages[1:]:
+        duplicates = duplicates.unionByName(more)
+    if duplicates is None:
+        return docs.drop(*KEY_COLUMNS).withColumn("dup_count", F.lit(1)), None
+    # A document kept at one stage may be a duplicate at a later one: follow the chain
+    # (at most one step per later stage) to the finally kept document.
+    links = duplicates.select(
+        F.col("doc_id").alias("kept_doc_id"), F.col("kept_doc_id").alias("_next")
+    )
+    for _ in range(len(stages) - 1):
+        duplicates = duplicates.join(links, "kept_doc_id", "left").select(
+            "doc_id",
+            F.coalesce("_next", "kept_doc_id").alias("kept_doc_id"),
+            "method",
+            "similarity",
+        )
+    counts = duplicates.groupBy(F.col("kept_doc_id").alias("doc_id")).agg(
+        (F.count("*") + 1).alias("dup_count")
+    )
+    deduped = (
+        docs.drop(*KEY_COLUMNS)
+        .join(counts, "doc_id", "left")
+        .withColumn("dup_count", F.coalesce(F.col("dup_count"), F.lit(1)).cast("int"))
+    )
+    return deduped, duplicates
+
+
+def run(spark, cfg) -> dict:
+    from jobs.tables import Tables
+
+    section: DedupConfig = cfg.dedup
+    tables = Tables(spark, cfg.lake, cfg.tables)
+    ctx = RunContext(spark, cfg, "dedup", tables)
+    filtered = ctx.read_input(section.input)
+    rows_in = filtered.count()
+    deduped, duplicates = transform(filtered, section)
+    deduped = deduped.localCheckpoint()
+    kept = deduped.count()
+    if duplicates is None:
+        duplicates = spark.createDataFrame(
+            [], "doc_id string, kept_doc_id string, method string, similarity double"
+        )
+    duplicates = duplicates.localCheckpoint()
+    by_method = {
+        r["method"]: int(r["count"]) for r in duplicates.groupBy("method").count().collect()
+    }
+    if kept + sum(by_method.values()) != rows_in:
+        raise JobError(
+            f"dedup: accounting failed: {rows_in} rows in, {kept} kept + {sum(by_method.values())} duplicates"
+        )
+    counts = {"rows_in": rows_in, "kept": kept, "duplicates": dict(sorted(by_method.items()))}
+    meta = ctx.commit_metadata(counts=counts)
+    tables.write(duplicates, section.duplicates, mode="overwrite", metadata=meta)
+    tables.write(deduped, section.output, mode="overwrite", metadata=meta)
+    return {"job": "dedup", "run_id": ctx.run_id, "output": section.output, **counts}
+
+
+def main(argv=None) -> int:
+    from jobs import cli
+
+    return cli.main_for("dedup", argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -78,18 +78,23 @@ def _safe(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+def _undecodable(data: bytes, exc: UnicodeDecodeError, **fields) -> Record:
+    """A reject for bytes that are not UTF-8, keeping what can be shown of them."""
+    return Record(
+        data.decode("utf-8", "replace"),
+        reason=INVALID_UTF8,
+        detail=f"byte offset {exc.start}",
+        **fields,
+    )
+
+
 def parse_json_line(raw: bytes, path: str, fields: Fields) -> Record:
     """One line of a JSONL file -> Record."""
     default_source = fields.fixed_source or source_from_path(path)
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Record(
-            raw.decode("utf-8", "replace"),
-            source=default_source,
-            reason=INVALID_UTF8,
-            detail=f"byte offset {exc.start}",
-        )
+        return _undecodable(raw, exc, source=default_source)
     if line.startswith("\ufeff"):
         line = line[1:]
     try:
@@ -126,13 +131,7 @@ def parse_text_file(content: bytes, path: str, fields: Fields) -> Record:
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Record(
-            content.decode("utf-8", "replace"),
-            source=source,
-            meta=meta,
-            reason=INVALID_UTF8,
-            detail=f"byte offset {exc.start}",
-        )
+        return _undecodable(content, exc, source=source, meta=meta)
     if text.startswith("\ufeff"):
         text = text[1:]
     return _checked_text(Record(text, source=source, meta=meta, orig_id=path), text, fields)

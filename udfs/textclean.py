@@ -272,10 +272,10 @@ POST_LANGUAGE_OPS = [
 OPERATIONS = [name for name, _ in PRE_LANGUAGE_OPS] + POST_LANGUAGE_OPS
 
 
-def pre_language(text: str) -> tuple[str, list[str]]:
-    """Steps 1-7: returns the text and the names of the operations that changed it."""
+def _apply(text: str, steps) -> tuple[str, list[str]]:
+    """Run named operations in order; return the text and the names of those that changed it."""
     changed = []
-    for name, op in PRE_LANGUAGE_OPS:
+    for name, op in steps:
         new = op(text)
         if new != text:
             changed.append(name)
@@ -283,9 +283,13 @@ def pre_language(text: str) -> tuple[str, list[str]]:
     return text, changed
 
 
+def pre_language(text: str) -> tuple[str, list[str]]:
+    """Steps 1-7: returns the text and the names of the operations that changed it."""
+    return _apply(text, PRE_LANGUAGE_OPS)
+
+
 def post_language(text: str, lang: str, opencc_config: str = "t2s") -> tuple[str, list[str]]:
     """Steps 8-11 for a document of language `lang`."""
-    changed = []
     steps: list[tuple[str, Callable[[str], str]]] = [
         ("normalize_unicode", lambda t: normalize_unicode(t, lang)),
         (
@@ -295,12 +299,7 @@ def post_language(text: str, lang: str, opencc_config: str = "t2s") -> tuple[str
         ("fix_punctuation", lambda t: fix_punctuation(t, lang)),
         ("normalize_whitespace", normalize_whitespace),
     ]
-    for name, op in steps:
-        new = op(text)
-        if new != text:
-            changed.append(name)
-            text = new
-    return text, changed
+    return _apply(text, steps)
 
 
 def content_length(text: str) -> int:

@@ -57,6 +57,12 @@ def test_minhash_is_pinned_and_estimates_jaccard():
     )
     est = D.estimated_jaccard(sig, D.minhash(t, 128, 1))
     assert abs(est - D.jaccard(s, t)) < 0.15
+    # The cached permutations give exactly what a fresh datasketch MinHash gives.
+    from datasketch import MinHash
+
+    fresh = MinHash(num_perm=128, seed=1, hashfunc=D._xxh32, scheme="affine32")
+    fresh.update_batch([x.encode("utf-8") for x in s])
+    assert np.array_equal(sig, np.asarray(fresh.hashvalues, dtype=np.uint64).astype(np.uint32))
     keys = D.band_keys(sig, 16, 8)
     assert len(keys) == 16 and all(-(2**63) <= k < 2**63 for k in keys)
     with pytest.raises(ValueError):

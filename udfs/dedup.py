@@ -105,11 +105,22 @@ def _xxh32(data: bytes) -> int:
     return xxhash.xxh32_intdigest(data)
 
 
+_PERMUTATIONS: dict[tuple[int, int], object] = {}
+
+
 def minhash(shingle_set: set[str], num_perm: int, seed: int) -> np.ndarray:
-    """MinHash signature (uint32 values) with datasketch, scheme and hash pinned."""
+    """MinHash signature (uint32 values) with datasketch, scheme and hash pinned. The
+    permutations (drawn from `seed`) are made once per process and handed to every
+    MinHash: drawing them again for each document cost more than hashing it."""
     from datasketch import MinHash
 
-    m = MinHash(num_perm=num_perm, seed=seed, hashfunc=_xxh32, scheme="affine32")
+    permutations = _PERMUTATIONS.get((num_perm, seed))
+    if permutations is None:
+        template = MinHash(num_perm=num_perm, seed=seed, hashfunc=_xxh32, scheme="affine32")
+        permutations = _PERMUTATIONS[(num_perm, seed)] = template.permutations
+    m = MinHash(
+        num_perm=num_perm, seed=seed, hashfunc=_xxh32, scheme="affine32", permutations=permutations
+    )
     m.update_batch([s.encode("utf-8") for s in shingle_set])
     return np.asarray(m.hashvalues, dtype=np.uint64).astype(np.uint32)
 

@@ -13,10 +13,10 @@ A document's perplexity is token-weighted over its paragraphs:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from udfs import segment
+from udfs.textclean import remove_control_chars
 
 NORMALIZATION = "lower+digits0+ascii-punct"
 TOKENIZATIONS = {"en": "words+punct", "zh": "jieba-words"}
@@ -65,9 +65,7 @@ def normalize(text: str) -> str:
     """The form the language model sees (module docstring)."""
     text = text.lower().translate(_PUNCT)
     text = _DIGITS.sub("0", text)
-    if not text.isascii():
-        text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
-    return text
+    return remove_control_chars(text)
 
 
 def tokens(paragraph: str, lang: str, zh_backend: str = "jieba-next") -> list[str]:

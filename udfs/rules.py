@@ -18,6 +18,7 @@ Word lists live in conf/rules/ (<category>.<lang>.txt, '#' lines are comments).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -621,8 +622,13 @@ def ellipsis_lines(doc: Doc, p) -> str | None:
 @rule("document", ("en",), min_hits=2)
 def stop_words(doc: Doc, p) -> str | None:
     """English prose uses function words; word salad and lists do not."""
-    found = {m for m in doc.words[:2000] if m.lower() in doc.lexicon.terms["stopwords"]}
-    return f"{len(found)} distinct" if len(found) < p["min_hits"] else None
+    stop, found = doc.lexicon.terms["stopwords"], set()
+    for word in doc.words[:2000]:
+        if word.lower() in stop:
+            found.add(word.lower())
+            if len(found) >= p["min_hits"]:
+                return None
+    return f"{len(found)} distinct"
 
 
 @rule("document", en_min_words=30, zh_min_chars=50)
@@ -663,7 +669,7 @@ def boilerplate_line(line: str, hits: Counter, doc: Doc, p) -> bool:
 @rule("paragraph")
 def navigation_line(line: str, hits: Counter, doc: Doc, p) -> bool:
     """A line made only of navigation menu items."""
-    return _is_navigation_line(line, doc.lexicon)
+    return len(line) < 80 and _is_navigation_line(line, doc.lexicon)
 
 
 @rule("paragraph", max_chars=40)
@@ -830,7 +836,8 @@ def apply_rules(text: str, lang: str, lexicon: Lexicon, settings: Settings) -> O
             out_lines.append(line)
             continue
         # Search a line again only when the document search found something inside it.
-        has_match = bool(match_ends) and any(start < e <= start + len(line) for e in match_ends)
+        first = bisect.bisect_right(match_ends, start)
+        has_match = first < len(match_ends) and match_ends[first] <= start + len(line)
         line_hits = _distinct_hits(lexicon, line) if has_match else Counter()
         dropped = next(
             (r for r in para_rules if r.check(line, line_hits, doc, settings.params[r.name])), None

@@ -305,12 +305,6 @@ class Generator:
         )
         return self.new("forum", lang, "short", text, defects=["short"])
 
-    def _insert(self, text: str, pieces: list[str], count: int) -> str:
-        chars = list(text)
-        for _ in range(count):
-            chars.insert(self.rng.randrange(len(chars) + 1), self.rng.choice(pieces))
-        return "".join(chars)
-
     def _insert_between_words(self, text: str, pieces: list[str], count: int, lang: str) -> str:
         if lang == "zh":
             # After sentence ends, so no word is split.

@@ -352,6 +352,11 @@ def short_line_ratio(doc: Doc, p) -> str | None:
     return f"{share:.2f} of lines" if share > p["max_share"] else None
 
 
+def _above(share: float, limit: float) -> str | None:
+    """A document rule's verdict: the measured share as detail when it exceeds the limit."""
+    return f"{share:.2f}" if share > limit else None
+
+
 def _repeated_share(units: list[str]) -> float:
     """Share of units that repeat an earlier one (Gopher's duplicate-line fraction)."""
     return 1 - len(set(units)) / len(units)
@@ -373,14 +378,14 @@ def duplicate_lines(doc: Doc, p) -> str | None:
     if len(doc.lines) < 3:
         return None
     share = _repeated_share(doc.lines)
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 @rule("document", max_share=0.2)
 def duplicate_line_chars(doc: Doc, p) -> str | None:
     """A large share of characters sit in repeated lines."""
     share = _repeated_char_share(doc.lines)
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 @rule("document", max_share=0.3)
@@ -389,35 +394,35 @@ def duplicate_paragraphs(doc: Doc, p) -> str | None:
     if len(doc.blocks) < 3:
         return None
     share = _repeated_share(doc.blocks)
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 @rule("document", max_share=0.2)
 def duplicate_paragraph_chars(doc: Doc, p) -> str | None:
     """A large share of characters sit in repeated paragraphs."""
     share = _repeated_char_share(doc.blocks)
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 @rule("document", max_share=0.2)
 def top_2gram_share(doc: Doc, p) -> str | None:
     """The most frequent 2-gram covers too much of the text (a title repeated)."""
     share = doc.ngrams(doc.ngram_n(2)).top_share
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 @rule("document", max_share=0.18)
 def top_3gram_share(doc: Doc, p) -> str | None:
     """The most frequent 3-gram covers too much of the text."""
     share = doc.ngrams(doc.ngram_n(3)).top_share
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 @rule("document", max_share=0.16)
 def top_4gram_share(doc: Doc, p) -> str | None:
     """The most frequent 4-gram covers too much of the text."""
     share = doc.ngrams(doc.ngram_n(4)).top_share
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 def _limit(doc: Doc, p) -> float:
@@ -432,7 +437,7 @@ def _limit(doc: Doc, p) -> float:
 def dup_5gram_share(doc: Doc, p) -> str | None:
     """Too much of the text sits in repeated 5-grams (copy-paste, spinning)."""
     share = doc.ngrams(doc.ngram_n(5)).dup_share
-    return f"{share:.2f}" if share > _limit(doc, p) else None
+    return _above(share, _limit(doc, p))
 
 
 @rule("document", max_share=0.13, zh_max_share=0.22)
@@ -442,7 +447,7 @@ def dup_7gram_share(doc: Doc, p) -> str | None:
     if doc.ngrams(doc.ngram_n(5)).dup_share <= _limit(doc, p):
         return None
     share = doc.ngrams(doc.ngram_n(7)).dup_share
-    return f"{share:.2f}" if share > _limit(doc, p) else None
+    return _above(share, _limit(doc, p))
 
 
 @rule("document", max_share=0.10, zh_max_share=0.2)
@@ -452,7 +457,7 @@ def dup_10gram_share(doc: Doc, p) -> str | None:
     if doc.ngrams(doc.ngram_n(5)).dup_share <= _limit(doc, p):
         return None
     share = doc.ngrams(doc.ngram_n(10)).dup_share
-    return f"{share:.2f}" if share > _limit(doc, p) else None
+    return _above(share, _limit(doc, p))
 
 
 # ---- document rules: character-level quality ----
@@ -473,7 +478,7 @@ def rare_char_share(doc: Doc, p) -> str | None:
         return None
     common = segment.common_zh_chars(int(p["common_chars"]))
     share = 1 - sum(map(common.__contains__, han)) / len(han)
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 _VOWELLESS_WORD = re.compile(r"\b[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{2,}\b")
@@ -489,7 +494,7 @@ def vowelless_words(doc: Doc, p) -> str | None:
     if len(doc.words) < 10:
         return None
     share = doc.count(_VOWELLESS_WORD) / len(doc.words)
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -530,7 +535,7 @@ def symbol_word_ratio(doc: Doc, p) -> str | None:
 def digit_ratio(doc: Doc, p) -> str | None:
     """Too many digits (tables of numbers, phone lists, logs)."""
     share = doc.count(_DIGIT) / max(1, doc.chars)
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 @rule("document", ("en",), max_share=0.3)
@@ -540,7 +545,7 @@ def uppercase_ratio(doc: Doc, p) -> str | None:
     if letters < 50:
         return None
     share = doc.count(_UPPER) / letters
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.I)
@@ -607,7 +612,7 @@ def bullet_lines(doc: Doc, p) -> str | None:
     share = sum(ln.startswith(("•", "-", "*", "·", "●", "▪", "◦")) for ln in doc.lines) / len(
         doc.lines
     )
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 @rule("document", min_lines=3, max_share=0.3)
@@ -616,7 +621,7 @@ def ellipsis_lines(doc: Doc, p) -> str | None:
     if len(doc.lines) < p["min_lines"]:
         return None
     share = sum(ln.endswith(("...", "…")) for ln in doc.lines) / len(doc.lines)
-    return f"{share:.2f}" if share > p["max_share"] else None
+    return _above(share, p["max_share"])
 
 
 @rule("document", ("en",), min_hits=2)
@@ -905,7 +910,20 @@ def _sentence_pass(line, lang, lexicon, settings, sent_rules, search, removed, h
     return " ".join(s.strip() for s in kept)
 
 
-def rule_table() -> list[dict]:
-    """The registry as rows (for docs and reports)."""
-    return [{"name": r.name, "level": r.level, "languages": ",".join(r.languages), "params": r.params,
-             "description": r.description} for r in REGISTRY.values()]  # fmt: skip
+def rule_table() -> str:
+    """The registry as the README's markdown table (a test keeps the README equal to it)."""
+    rows = [
+        "| rule (= reject reason) | level | languages | defaults | catches |",
+        "|---|---|---|---|---|",
+    ]
+    for r in REGISTRY.values():
+        params = (
+            ", ".join(
+                f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.params.items()
+            )
+            or "-"
+        )
+        rows.append(
+            f"| `{r.name}` | {r.level} | {','.join(r.languages)} | {params} | {r.description} |"
+        )
+    return "\n".join(rows) + "\n"

@@ -146,9 +146,11 @@ _LEXICONS: dict[tuple, object] = {}
 
 
 def _lexicon(word_lists: dict, lang: str):
+    """The Aho-Corasick lexicon for these lists, built once per worker process. Keyed by
+    content: the lists arrive unpickled afresh with every task."""
     from udfs import rules
 
-    key = (id(word_lists), lang)
+    key = (lang, repr(sorted((c, sorted(v.items())) for c, v in word_lists.items())))
     lex = _LEXICONS.get(key)
     if lex is None:
         lex = _LEXICONS[key] = rules.Lexicon(word_lists, lang)

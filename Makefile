@@ -12,7 +12,9 @@ export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 
 .PHONY: setup demo test bench lint clean-lake
 
-setup: $(STAMP) $(KENLM)
+CHROMIUM := $(VENV)/.chromium
+
+setup: $(STAMP) $(KENLM) $(CHROMIUM)
 
 # Re-installs only when pyproject.toml changes; otherwise a no-op.
 $(STAMP): pyproject.toml
@@ -24,10 +26,16 @@ $(STAMP): pyproject.toml
 $(KENLM): | $(STAMP)
 	PIP=$(VENV)/bin/pip tools/build-kenlm.sh $(VENV)/kenlm/bin
 
+# Headless Chromium for the report-rendering test (apt as root; skipped otherwise).
+$(CHROMIUM): | $(STAMP)
+	tools/install-chromium.sh
+	touch $(CHROMIUM)
+
 demo: setup
 	$(PY) -m demo.corpus --docs $(DEMO_DOCS) --out demo-data
 	$(VENV)/bin/ziya-data --lake lake --set train_lm.input=demo-data/reference train-lm
-	$(VENV)/bin/ziya-data --lake lake --set ingest.input=demo-data/corpus pipeline
+	$(VENV)/bin/ziya-data --lake lake --set ingest.input=demo-data/corpus \
+	  --set score.references.science=demo-data/benchmarks/science.jsonl pipeline
 	$(PY) -m demo.summary --lake lake
 
 test: setup

@@ -129,11 +129,15 @@ def main(argv=None) -> int:
     if not (data / "truth_summary.json").exists():
         print(f"generating a demo corpus of {args.docs} documents ...")
         corpus.write(data, args.docs)
+    benchmark = data / "benchmarks" / "science.jsonl"
+    if not benchmark.exists():  # a corpus generated before the generator wrote one
+        corpus.write_benchmark(benchmark, corpus.SEED + 2)
     lake = OUT / f"lake-{args.docs}"
     overrides = [
         f"lake={lake}",
         f"ingest.input={data / 'corpus'}",
         f"train_lm.input={data / 'reference'}",
+        f"score.references.science={benchmark}",
     ]
     cfg = config_mod.load(Config, None, [*overrides, *args.overrides])
     cores = os.cpu_count() or 1

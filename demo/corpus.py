@@ -8,6 +8,7 @@ writes
     demo-data/truth.jsonl                one line per document id: kind, lang, defects, duplicate links
     demo-data/truth_summary.json         counts per kind and the broken lines per expected ingest reason
     demo-data/reference/{en,zh}.jsonl    clean reference prose (for training the language models)
+    demo-data/benchmarks/science.jsonl   stand-in benchmark items (the score step's similarity)
 
 Kinds and what the pipeline is expected to do with them:
     clean            plain prose                                      keep
@@ -550,6 +551,21 @@ class Generator:
         return out
 
 
+def write_benchmark(path: Path, seed: int, items_per_lang: int = 40) -> None:
+    """A stand-in for a downstream benchmark's test items, for the score step's similarity:
+    single sentences on the science topic in both languages."""
+    rng = random.Random(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        for lang, sentence, topic in (
+            ("en", prose.en_sentence, "science"),
+            ("zh", prose.zh_sentence, "科技"),
+        ):
+            for i in range(items_per_lang):
+                item = {"id": f"science-{lang}-{i}", "lang": lang, "text": sentence(rng, topic)}
+                fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+
 def write(out: Path, n_docs: int, seed: int = SEED, reference_docs: int = 600) -> dict:
     gen = Generator(seed)
     docs = gen.corpus(n_docs)
@@ -589,6 +605,7 @@ def write(out: Path, n_docs: int, seed: int = SEED, reference_docs: int = 600) -
                     )
                     + "\n"
                 )
+    write_benchmark(out / "benchmarks" / "science.jsonl", seed + 2)
     summary = {
         "seed": seed,
         "documents": len(docs),

@@ -33,6 +33,10 @@ JOBS = {
     "score": ("jobs.score", "deduped -> scored: coherence, readability, similarity"),
     "evaluate": ("jobs.evaluate", "the data-evaluation gate and report"),
     "train-lm": ("jobs.train_lm", "train the KenLM models the filter job scores with"),
+    "fit-scaling-law": (
+        "jobs.fit_scaling_law",
+        "fit the data-centric scaling law to observed runs (no Spark)",
+    ),
     "pipeline": ("jobs.pipeline", "run the configured steps in order"),
 }
 
@@ -104,6 +108,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if module is None:
         _error(job, f"the {job} job is not part of this release")
         return EXIT_USAGE
+    if not getattr(module, "NEEDS_SPARK", True):  # a driver-only command
+        started = time.time()
+        try:
+            result = module.run_local(args)
+        except JobError as exc:
+            _error(job, str(exc))
+            return EXIT_FAILED
+        _print_result({**result, "seconds": round(time.time() - started, 1)})
+        return EXIT_OK
     overrides = list(args.overrides or [])
     if args.lake:
         overrides.append(f"lake={args.lake}")

@@ -29,12 +29,6 @@ PERPLEXITY_REJECT = "perplexity_low_quality"
 QUANTILE_STEPS = 100  # ppl_quantile resolution: 1%
 
 
-def bundled_rules_dir() -> Path:
-    """conf/rules of a source checkout, else the copy installed with the package."""
-    here = Path(__file__).resolve().parents[1] / "conf" / "rules"
-    return here if here.is_dir() else Path(sys.prefix) / "share" / "ziya-data" / "rules"
-
-
 @dataclass(frozen=True)
 class FilterConfig:
     input: str = "clean"
@@ -95,7 +89,7 @@ def score_documents(clean, cfg: FilterConfig, models: dict[str, str], zh_segment
         raise JobError(
             f"filter.input has no column {', '.join(sorted(missing))}; run clean on it first"
         )
-    rules_dir = cfg.rules_dir or str(bundled_rules_dir())
+    rules_dir = cfg.rules_dir or str(rules.bundled_rules_dir())
     if not Path(rules_dir).is_dir():
         raise JobError(f"filter.rules_dir '{rules_dir}' is not a folder of word lists")
     config = {

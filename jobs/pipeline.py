@@ -16,8 +16,10 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/pipeline.py
 from jobs.clean import CleanConfig
 from jobs.config import ConfigError, SparkConfig, TablesConfig, option
 from jobs.dedup import DedupConfig
+from jobs.evaluate import EvaluateConfig
 from jobs.filter import FilterConfig
 from jobs.ingest import IngestConfig
+from jobs.score import ScoreConfig
 from jobs.train_lm import TrainLmConfig
 
 # Step name -> module; a later step plugs in by adding itself here and to Config.
@@ -26,6 +28,8 @@ STEPS = {
     "clean": "jobs.clean",
     "filter": "jobs.filter",
     "dedup": "jobs.dedup",
+    "score": "jobs.score",
+    "evaluate": "jobs.evaluate",
 }
 
 
@@ -51,6 +55,8 @@ class Config:
     train_lm: TrainLmConfig = _section(TrainLmConfig)
     filter: FilterConfig = _section(FilterConfig)
     dedup: DedupConfig = _section(DedupConfig)
+    score: ScoreConfig = _section(ScoreConfig)
+    evaluate: EvaluateConfig = _section(EvaluateConfig)
     pipeline: PipelineConfig = _section(PipelineConfig)
 
     def validate(self) -> None:
@@ -62,7 +68,16 @@ def summarize(tables) -> dict:
     """Rows per table and rejects per step and reason: bounded aggregates only."""
     from pyspark.sql import functions as F
 
-    names = ["raw", "clean", "filtered", "deduped", "duplicates", "scored", tables.rejects]
+    names = [
+        "raw",
+        "clean",
+        "filtered",
+        "deduped",
+        "duplicates",
+        "scored",
+        "score_summary",
+        tables.rejects,
+    ]
     rows = {}
     for name in names:
         if tables.exists(name):

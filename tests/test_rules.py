@@ -2,10 +2,9 @@
 
 import pytest
 
-from jobs.filter import bundled_rules_dir
 from udfs import rules as R
 
-LISTS = R.load_word_lists(bundled_rules_dir())
+LISTS = R.load_word_lists(R.bundled_rules_dir())
 LEX = {lang: R.Lexicon(LISTS, lang) for lang in ("en", "zh")}
 SETTINGS = R.Settings(R.default_thresholds())
 

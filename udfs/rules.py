@@ -31,10 +31,10 @@ from udfs import segment
 LEVELS = ("document", "paragraph", "sentence")
 CATEGORIES = (
     "toxic_explicit", "toxic_violent", "toxic_terrorist", "toxic_discriminatory", "advertising", "gambling",
-    "boilerplate", "form_fields", "navigation", "stopwords", "garbled",
+    "boilerplate", "form_fields", "navigation", "stopwords", "garbled", "function_words",
 )  # fmt: skip
 # Categories used as sets of whole lines or words: common words, kept out of the search.
-SET_ONLY = ("stopwords", "navigation")
+SET_ONLY = ("stopwords", "navigation", "function_words")
 TOO_SHORT_AFTER_FILTER = "too_short_after_filter"
 
 
@@ -51,6 +51,25 @@ def load_word_lists(rules_dir: str | Path) -> dict[str, dict[str, list[str]]]:
         terms = [ln.strip().lower() for ln in path.read_text(encoding="utf-8").splitlines()]
         lists[category][lang] = [t for t in terms if t and not t.startswith("#")]
     return lists
+
+
+def bundled_rules_dir() -> Path:
+    """conf/rules of a source checkout, else the copy installed with the package."""
+    import sys
+
+    here = Path(__file__).resolve().parents[1] / "conf" / "rules"
+    return here if here.is_dir() else Path(sys.prefix) / "share" / "ziya-data" / "rules"
+
+
+_DEFAULT_LEXICONS: dict[str, Lexicon] = {}
+
+
+def default_lexicon(lang: str) -> Lexicon:
+    """The lexicon of the bundled word lists, built once per process."""
+    lex = _DEFAULT_LEXICONS.get(lang)
+    if lex is None:
+        lex = _DEFAULT_LEXICONS[lang] = Lexicon(load_word_lists(bundled_rules_dir()), lang)
+    return lex
 
 
 class Lexicon:
@@ -309,7 +328,7 @@ def default_thresholds() -> dict[str, float]:
 _NAV_SEPARATORS = re.compile(r"\s*[|·•»>/]\s*")
 
 
-def _is_navigation_line(line: str, lexicon: Lexicon) -> bool:
+def is_navigation_line(line: str, lexicon: Lexicon) -> bool:
     items = [i for i in _NAV_SEPARATORS.split(line.lower()) if i]
     nav = lexicon.terms["navigation"]
     return bool(items) and all(i in nav for i in items)
@@ -324,7 +343,7 @@ def navigation_bar(doc: Doc, p) -> str | None:
     short = [ln for ln in doc.lines if len(ln) < 80]
     if len(short) <= p["max_share"] * len(doc.lines):
         return None
-    share = sum(_is_navigation_line(ln, doc.lexicon) for ln in short) / len(doc.lines)
+    share = sum(is_navigation_line(ln, doc.lexicon) for ln in short) / len(doc.lines)
     return f"{share:.2f} of lines" if share > p["max_share"] else None
 
 
@@ -574,7 +593,7 @@ def markup_density(doc: Doc, p) -> str | None:
     return f"{rate:.2f} per 100 chars" if rate > p["max_per_100_chars"] else None
 
 
-_TERMINAL = (
+TERMINAL_MARKS = (
     "。",
     "！",
     "？",
@@ -600,7 +619,7 @@ def terminal_punctuation(doc: Doc, p) -> str | None:
     """Too few lines end like sentences (lists, menus, scraped fragments)."""
     if len(doc.lines) < p["min_lines"]:
         return None
-    share = sum(ln.endswith(_TERMINAL) for ln in doc.lines) / len(doc.lines)
+    share = sum(ln.endswith(TERMINAL_MARKS) for ln in doc.lines) / len(doc.lines)
     return f"{share:.2f}" if share < p["min_share"] else None
 
 
@@ -674,7 +693,7 @@ def boilerplate_line(line: str, hits: Counter, doc: Doc, p) -> bool:
 @rule("paragraph")
 def navigation_line(line: str, hits: Counter, doc: Doc, p) -> bool:
     """A line made only of navigation menu items."""
-    return len(line) < 80 and _is_navigation_line(line, doc.lexicon)
+    return len(line) < 80 and is_navigation_line(line, doc.lexicon)
 
 
 @rule("paragraph", max_chars=40)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cached_property
 
 ZH_BACKENDS = ("jieba-next", "jieba")
 _TOKENIZERS: dict[tuple[str, str], object] = {}
@@ -45,7 +46,8 @@ def zh_words(
     text: str, backend: str = "jieba-next", hmm: bool = False, user_dict: str = ""
 ) -> list[str]:
     """Chinese words of `text` (whitespace tokens dropped)."""
-    return [w for w in zh_tokenizer(backend, user_dict).cut(text, HMM=hmm) if not w.isspace()]
+    # lcut: the list at once, about a third faster than list(cut(...)) with jieba-next
+    return [w for w in zh_tokenizer(backend, user_dict).lcut(text, HMM=hmm) if not w.isspace()]
 
 
 _EN_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -127,3 +129,37 @@ def common_zh_chars(n: int = 3500) -> frozenset[str]:
                         freq[ch] = freq.get(ch, 0) + int(count)
         chars = _COMMON_ZH[n] = frozenset(sorted(freq, key=lambda c: -freq[c])[:n])
     return chars
+
+
+class Segmented:
+    """One document split once for every measure that needs it: paragraphs, the
+    sentences of each paragraph, and the words of each sentence (jieba for zh)."""
+
+    def __init__(self, text: str, lang: str, zh_backend: str = "jieba-next", user_dict: str = ""):
+        self.text, self.lang = text, lang
+        self.paragraphs = paragraphs(text)
+        self.sentences = [sentences(p, lang) for p in self.paragraphs]
+        if lang == "zh":
+            tok = zh_tokenizer(zh_backend, user_dict)
+            self.words = [
+                [[w for w in tok.lcut(s, HMM=False) if not w.isspace()] for s in ss]
+                for ss in self.sentences
+            ]
+        else:
+            self.words = [[en_words(s) for s in ss] for ss in self.sentences]
+
+    @cached_property
+    def all_sentences(self) -> list[str]:
+        return [s for ss in self.sentences for s in ss]
+
+    @cached_property
+    def sentence_words(self) -> list[list[str]]:
+        return [w for ws in self.words for w in ws]
+
+    @cached_property
+    def paragraph_words(self) -> list[list[str]]:
+        return [[w for ws in p for w in ws] for p in self.words]
+
+    @cached_property
+    def word_count(self) -> int:
+        return sum(len(w) for ws in self.words for w in ws)

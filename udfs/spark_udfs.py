@@ -143,14 +143,21 @@ def filter_output_schema(input_schema):
 
 FILTER_COLUMNS = ("ppl", "lm_tokens", "removed_share", "rule_hits", "ppl_quantile", "quality_tier")
 _LEXICONS: dict[tuple, object] = {}
+_LIST_KEYS: dict[int, tuple] = {}
 
 
 def _lexicon(word_lists: dict, lang: str):
     """The Aho-Corasick lexicon for these lists, built once per worker process. Keyed by
-    content: the lists arrive unpickled afresh with every task."""
+    content: the lists arrive unpickled afresh with every task. The key costs about as
+    much as scoring a short document, so it is computed once per list object."""
     from udfs import rules
 
-    key = (lang, repr(sorted((c, sorted(v.items())) for c, v in word_lists.items())))
+    content = _LIST_KEYS.get(id(word_lists))
+    if content is None or content[0] is not word_lists:
+        content = (word_lists, repr(sorted((c, sorted(v.items())) for c, v in word_lists.items())))
+        _LIST_KEYS.clear()  # one task's lists at a time
+        _LIST_KEYS[id(word_lists)] = content
+    key = (lang, content[1])
     lex = _LEXICONS.get(key)
     if lex is None:
         lex = _LEXICONS[key] = rules.Lexicon(word_lists, lang)
@@ -297,3 +304,176 @@ def pair_similarity(config: dict) -> Callable:
     """mapInArrow function: candidate pairs with both texts -> (a, b, similarity): exact
     Jaccard of the shingle sets (MinHash), or 1 - Hamming/64 of the SimHashes."""
     return functools.partial(_pair_similarity_batches, config=config)
+
+
+# ---------------------------------------------------------------- attribute scores
+
+SCORE_COLUMNS = (
+    "tokens",
+    "coherence",
+    "readability",
+    "similarity",
+    "coherence_parts",
+    "readability_parts",
+)
+
+
+def score_output_schema(input_schema, reference_names: list[str]):
+    from pyspark.sql.types import DoubleType, IntegerType, StringType, StructField, StructType
+
+    from udfs import coherence, readability
+
+    added = set(SCORE_COLUMNS) | {f"similarity_{n}" for n in reference_names}
+    return StructType(
+        [f for f in input_schema.fields if f.name not in added]
+        + [
+            StructField("tokens", IntegerType()),
+            StructField("coherence", DoubleType()),
+            StructField("readability", DoubleType()),
+            StructField("similarity", DoubleType()),
+            *[StructField(f"similarity_{n}", DoubleType()) for n in reference_names],
+            StructField(
+                "coherence_parts",
+                StructType([StructField(c, DoubleType()) for c in coherence.COMPONENTS]),
+            ),
+            StructField(
+                "readability_parts",
+                StructType([StructField(c, DoubleType()) for c in readability.COMPONENTS]),
+            ),
+            StructField("_reject_reason", StringType()),
+            StructField("_reject_detail", StringType()),
+        ]
+    )
+
+
+_EMBEDDERS: dict[str, object] = {}
+
+
+def _embedder(spec: dict):
+    """The embedder a spec names; a sentence-transformers model loads once per worker."""
+    from udfs import similarity
+
+    if spec["kind"] == "hashed":
+        return spec["embedder"]
+    model = _EMBEDDERS.get(spec["path"])
+    if model is None:
+        model = _EMBEDDERS[spec["path"]] = similarity.SentenceTransformerEmbedder(spec["path"])
+    return model
+
+
+def _score_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
+    import numpy as np
+
+    from udfs import coherence, readability, segment
+
+    refs: dict[str, np.ndarray] = config["references"]
+    embedder = _embedder(config["embedder"])
+    hashed = config["embedder"]["kind"] == "hashed"
+    for batch in batches:
+        texts = [t or "" for t in batch.column("text").to_pylist()]
+        langs = batch.column("lang").to_pylist()
+        out = {k: [] for k in ("tokens", "coherence", "readability", "ch_parts", "ra_parts")}
+        sims = {name: [] for name in refs}
+        dense = None if hashed or not refs else embedder.embed(texts, langs)
+        for row, (text, lang) in enumerate(zip(texts, langs)):
+            lex = _lexicon(config["word_lists"], lang)
+            seg = segment.Segmented(text, lang, config["zh_segmenter"], config["user_dict"])
+            ch = coherence.score(text, lang, seg, lex)
+            ra = readability.score(text, lang, seg, lex)
+            out["tokens"].append(seg.word_count)
+            out["coherence"].append(ch.pop("coherence"))
+            out["readability"].append(ra.pop("readability"))
+            out["ch_parts"].append(ch)
+            out["ra_parts"].append(ra)
+            words = [w for ws in seg.sentence_words for w in ws] if hashed else None
+            for name, mean in refs.items():
+                if hashed:
+                    sims[name].append(embedder.similarity(text, lang, mean, words))
+                else:
+                    sims[name].append(float(dense[row] @ mean))
+        columns = {n: batch.column(n) for n in batch.schema.names if n not in config["replace"]}
+        columns["tokens"] = pa.array(out["tokens"], pa.int32())
+        columns["coherence"] = pa.array(out["coherence"], pa.float64())
+        columns["readability"] = pa.array(out["readability"], pa.float64())
+        mean_sim = [sum(v) / len(v) for v in zip(*sims.values())] if sims else [None] * len(texts)
+        columns["similarity"] = pa.array(mean_sim, pa.float64())
+        for name, values in sims.items():
+            columns[f"similarity_{name}"] = pa.array(values, pa.float64())
+        columns["coherence_parts"] = _struct_column(out["ch_parts"], coherence.COMPONENTS)
+        columns["readability_parts"] = _struct_column(out["ra_parts"], readability.COMPONENTS)
+        reasons, details = [], []
+        for c, r in zip(out["coherence"], out["readability"]):
+            if c < config["min_coherence"]:
+                reasons.append("low_coherence")
+                details.append(f"coherence {c:.3f} < {config['min_coherence']}")
+            elif r < config["min_readability"]:
+                reasons.append("low_readability")
+                details.append(f"readability {r:.3f} < {config['min_readability']}")
+            else:
+                reasons.append(None)
+                details.append(None)
+        columns["_reject_reason"] = pa.array(reasons, pa.string())
+        columns["_reject_detail"] = pa.array(details, pa.string())
+        yield pa.RecordBatch.from_pydict(columns)
+
+
+def _struct_column(dicts: list[dict], fields: tuple[str, ...]) -> pa.StructArray:
+    """Dicts of numbers as one struct column (a missing key is null)."""
+    return pa.StructArray.from_arrays(
+        [pa.array([d.get(f) for d in dicts], pa.float64()) for f in fields], names=list(fields)
+    )
+
+
+def attribute_scorer(config: dict) -> Callable:
+    """mapInArrow function adding coherence, readability, similarity (per reference set
+    and their mean) and token counts. `config`: word_lists, zh_segmenter, user_dict,
+    references {name: mean unit vector}, embedder spec, min_coherence, min_readability,
+    replace (input columns the output recomputes)."""
+    return functools.partial(_score_batches, config=config)
+
+
+# ---------------------------------------------------------------- evaluation
+
+EVAL_MEASURES_DDL = (
+    "doc_id string, source string, lang string, chars int, tokens int, privacy int, toxic int, "
+    "advertising int, html int, distinct_3gram double, compression_ratio double, topic string"
+)
+
+
+def _measure_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
+    from udfs import quality
+
+    ints = ("tokens", "privacy", "toxic", "advertising", "html")
+    for batch in batches:
+        names = batch.schema.names
+        texts = [t or "" for t in batch.column("text").to_pylist()]
+        langs = batch.column("lang").to_pylist() if "lang" in names else [None] * len(texts)
+        cols: dict[str, list] = {
+            k: [] for k in (*ints, "distinct_3gram", "compression_ratio", "topic")
+        }
+        for text, lang in zip(texts, langs):
+            lang = lang or "en"
+            m = quality.doc_measures(
+                text, lang, _lexicon(config["word_lists"], lang), config["topics"]
+            )
+            for k in cols:
+                cols[k].append(m[k])
+        out = {
+            "doc_id": batch.column("doc_id"),
+            "source": batch.column("source")
+            if "source" in names
+            else pa.nulls(len(texts), pa.string()),
+            "lang": pa.array(langs, pa.string()),
+            "chars": pa.array([len(t) for t in texts], pa.int32()),
+        }
+        out.update({k: pa.array(cols[k], pa.int32()) for k in ints})
+        out["distinct_3gram"] = pa.array(cols["distinct_3gram"], pa.float64())
+        out["compression_ratio"] = pa.array(cols["compression_ratio"], pa.float64())
+        out["topic"] = pa.array(cols["topic"], pa.string())
+        yield pa.RecordBatch.from_pydict(out)
+
+
+def document_measures(config: dict) -> Callable:
+    """mapInArrow function: (doc_id, text, lang?, source?) -> EVAL_MEASURES_DDL rows
+    (udfs.quality.doc_measures). `config`: word_lists, topics."""
+    return functools.partial(_measure_batches, config=config)

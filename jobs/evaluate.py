@@ -1,0 +1,552 @@
+"""evaluate: the Ziya2 paper's data evaluation (DE): automatic metrics on a random
+sample, a pass/fail gate, a human-review round trip, and a report of the whole pipeline.
+
+Automatic metrics (paper Table 1) on a seeded random sample of `input` (the whole table
+when it has fewer than `whole_table_below` rows), from udfs.quality:
+  level 1, regular expressions and word lists, as rates per 1,000 tokens: privacy
+  (emails, phone, ID and card numbers), toxic words, advertising words, web-page
+  function words (HTML); level 2, model- and count-based: mean perplexity, informativeness
+  (distinct 3-gram share), mean readability and coherence; level 3, human review: the
+  unqualified rate of the imported labels. Distributions: language, length, topic.
+
+The gate compares each metric with its threshold in `gate` (a metric without one, or
+not measurable on this table, is reported, not judged). The verdicts go to the
+`evaluation` table, the report and the JSON summary; a failing gate then fails the job
+with a message naming the metric and the step to tighten (AS: perplexity tiers, RF: rules).
+
+Human review: `review_sample` documents, a random sample stratified by source and
+language, are exported as CSV and JSONL with the annotation criteria beside them
+(REVIEW_CRITERIA); `review_labels` imports the filled-in file and reports the
+unqualified rate and the coherence, readability and toxicity scores (paper Table 4).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+if __name__ == "__main__" and not __package__:  # spark-submit jobs/evaluate.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jobs.config import ConfigError, option
+from jobs.runtime import JobError, RunContext
+
+# metric -> (level, direction, step to tighten when it fails, what it measures)
+METRICS = {
+    "privacy_per_1k_tokens": (1, "max", "RF", "emails, phone, ID and card numbers"),
+    "toxic_per_1k_tokens": (1, "max", "RF", "toxic word-list terms"),
+    "advertising_per_1k_tokens": (1, "max", "RF", "advertising and gambling terms"),
+    "html_per_1k_tokens": (1, "max", "RF", "HTML tags, entities, script fragments"),
+    "mean_perplexity": (2, "max", "AS", "KenLM perplexity (filter step)"),
+    "distinct_3gram_share": (2, "min", "RF", "informativeness: distinct share of 3-grams"),
+    "mean_readability": (2, "min", "AS", "readability (score step)"),
+    "mean_coherence": (2, "min", "RF", "coherence (score step)"),
+    "human_unqualified_rate": (3, "max", "AS and RF", "reviewed documents with any fault"),
+}
+DEFAULT_GATE = {
+    "privacy_per_1k_tokens": 1.0,
+    "toxic_per_1k_tokens": 1.0,
+    "advertising_per_1k_tokens": 1.0,
+    "html_per_1k_tokens": 1.0,
+    "distinct_3gram_share": 0.5,
+    "mean_readability": 0.5,
+    "mean_coherence": 0.5,
+    "human_unqualified_rate": 0.1,
+}
+FUNNEL_TABLES = ["raw", "clean", "filtered", "deduped", "scored"]
+REVIEW_LABELS = ("coherence", "readability", "toxic")
+REVIEW_CRITERIA = """\
+# Annotation criteria (the Ziya2 paper's human evaluation)
+
+Fill in one row per document: 1 = the document passes the criterion, 0 = it fails.
+Leave a cell empty if you cannot judge; empty cells are not counted.
+
+coherence   1 if the text is consistent and useful as a whole. 0 if it holds
+            advertisements, a URL navigation bar, form boilerplate, or pieces that are
+            not related to each other (a product title repeated many times, unrelated
+            snippets joined together).
+readability 1 if the text is grammatically and formally correct. 0 on grammar or
+            punctuation errors, incomplete sentences, garbled characters, or text that
+            reads as broken machine translation.
+toxic       1 if the text is free of toxic content. 0 if it holds explicit, violent,
+            terrorist or discriminatory content, or personal data (emails, phone or ID
+            numbers).
+notes       free text, optional.
+
+A document is unqualified when any of the three is 0.
+"""
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    # The table evaluated, and the table of verdicts written.
+    input: str = "scored"
+    output: str = "evaluation"
+    # Share of the table sampled (paper: 1%), and below how many rows the whole table is used.
+    sample_fraction: float = option(0.01, min=0.0, max=1.0)
+    whole_table_below: int = option(100000, min=0)
+    seed: int = 42
+    # Metric -> threshold ("max" metrics fail above it, "min" metrics below it).
+    gate: dict[str, float] = option(dict(DEFAULT_GATE))
+    # Fail the job (exit 1) when a gated metric fails.
+    fail_on_gate: bool = True
+    # Where report.html, summary.json and the review files go (a local or mounted path);
+    # empty: <lake>/_reports/evaluate.
+    report_dir: str = ""
+    # Word lists and topic lexicons; empty: the bundled conf/rules and conf/topics.
+    rules_dir: str = ""
+    topics_dir: str = ""
+    # Documents exported for human review (0: none).
+    review_sample: int = option(1000, min=0)
+    # Filled-in review file (CSV or JSONL with doc_id, coherence, readability, toxic).
+    review_labels: str = ""
+    # Tables whose rows, characters and tokens make the funnel (missing ones are skipped).
+    funnel_tables: list[str] = option(list(FUNNEL_TABLES))
+    histogram_bins: int = option(20, min=2, max=200)
+
+    def validate(self) -> None:
+        for name in self.gate:
+            if name not in METRICS:
+                raise ConfigError(
+                    f"config key 'evaluate.gate.{name}' is not a metric; known: {', '.join(METRICS)}"
+                )
+
+
+class GateFailed(JobError):
+    """The evaluated data does not meet the gate; the message says what to tighten."""
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def token_estimate():
+    """Spark SQL tokens of `text`, as udfs.quality.tokens counts them (en words + Han chars)."""
+    from pyspark.sql import functions as F
+
+    spaced = F.regexp_replace("text", "([\\x{4e00}-\\x{9fff}])", " $1 ")
+    return F.size(F.regexp_extract_all(spaced, F.lit("[\\p{L}\\p{N}]+"), 0))
+
+
+def measure(sample, cfg: EvaluateConfig):
+    from udfs import quality, rules
+    from udfs.spark_udfs import EVAL_MEASURES_DDL, document_measures
+
+    missing = {"doc_id", "text"} - set(sample.columns)
+    if missing:
+        raise JobError(f"evaluate.input has no column {', '.join(sorted(missing))}")
+    rules_dir = cfg.rules_dir or str(rules.bundled_rules_dir())
+    topics_dir = cfg.topics_dir or str(quality.bundled_topics_dir())
+    for key, path in (("rules_dir", rules_dir), ("topics_dir", topics_dir)):
+        if not Path(path).is_dir():
+            raise JobError(f"evaluate.{key} '{path}' is not a folder")
+    config = {
+        "word_lists": rules.load_word_lists(rules_dir),
+        "topics": quality.load_topics(topics_dir),
+    }
+    return sample.mapInArrow(document_measures(config), EVAL_MEASURES_DDL)
+
+
+def transform(table, cfg: EvaluateConfig, rows: int):
+    """(sample, per-document measures of the sample): the whole table when small."""
+    sample = (
+        table
+        if rows < cfg.whole_table_below
+        else table.sample(fraction=cfg.sample_fraction, seed=cfg.seed)
+    )
+    return sample, measure(sample, cfg)
+
+
+def metric_values(sample, measures) -> dict[str, float | None]:
+    """The gate's automatic metrics (levels 1 and 2) over the sample."""
+    from pyspark.sql import functions as F
+
+    sums = measures.agg(
+        *[F.sum(c).alias(c) for c in ("tokens", "privacy", "toxic", "advertising", "html")],
+        F.avg("distinct_3gram").alias("distinct_3gram_share"),
+        F.count("*").alias("docs"),
+    ).first()
+    per_1k = (lambda n: 1000.0 * n / sums["tokens"]) if sums["tokens"] else (lambda n: None)
+    values: dict[str, float | None] = {
+        "privacy_per_1k_tokens": per_1k(sums["privacy"] or 0),
+        "toxic_per_1k_tokens": per_1k(sums["toxic"] or 0),
+        "advertising_per_1k_tokens": per_1k(sums["advertising"] or 0),
+        "html_per_1k_tokens": per_1k(sums["html"] or 0),
+        "distinct_3gram_share": sums["distinct_3gram_share"],
+    }
+    means = {
+        "ppl": "mean_perplexity",
+        "readability": "mean_readability",
+        "coherence": "mean_coherence",
+    }
+    present = [c for c in means if c in sample.columns]
+    row = sample.agg(*[F.avg(c).alias(c) for c in present]).first() if present else None
+    for column, metric in means.items():
+        values[metric] = row[column] if row is not None and column in present else None
+    return values
+
+
+def judge(values: dict[str, float | None], gate: dict[str, float]) -> list[dict]:
+    """One verdict per metric: pass, fail, not_gated (no threshold) or not_measured."""
+    verdicts = []
+    for name, (level, direction, step, what) in METRICS.items():
+        value, threshold = values.get(name), gate.get(name)
+        if value is None:
+            verdict = "not_measured"
+        elif threshold is None:
+            verdict = "not_gated"
+        elif direction == "max":
+            verdict = "pass" if value <= threshold else "fail"
+        else:
+            verdict = "pass" if value >= threshold else "fail"
+        verdicts.append({
+            "metric": name, "level": level, "direction": direction, "value": value,
+            "threshold": threshold, "verdict": verdict, "tighten": step, "measures": what,
+        })  # fmt: skip
+    return verdicts
+
+
+def gate_message(verdicts: list[dict]) -> str:
+    failed = [v for v in verdicts if v["verdict"] == "fail"]
+    parts = [
+        f"{v['metric']} = {v['value']:.4g} {'>' if v['direction'] == 'max' else '<'} "
+        f"{v['threshold']:g} (tighten {v['tighten']})"
+        for v in failed
+    ]
+    return "evaluation gate failed: " + "; ".join(parts)
+
+
+def histogram(df, column: str, bins: int, lo: float | None = None, hi: float | None = None,
+              log10: bool = False) -> dict:  # fmt: skip
+    """Counts of `column` in `bins` equal bins between lo and hi (the data's range when
+    not given; log10 of the values with log10): bounded, computed in Spark."""
+    from pyspark.sql import functions as F
+
+    value = F.log10(F.col(column)) if log10 else F.col(column)
+    data = df.where(F.col(column).isNotNull() & (F.col(column) > 0 if log10 else F.lit(True)))
+    data = data.select(value.cast("double").alias("v"))
+    if lo is None or hi is None:
+        bounds = data.agg(F.min("v").alias("lo"), F.max("v").alias("hi")).first()
+        if bounds["lo"] is None:
+            return {"column": column, "edges": [], "counts": [], "log10": log10}
+        lo = bounds["lo"] if lo is None else lo
+        hi = bounds["hi"] if hi is None else hi
+    width = (hi - lo) / bins if hi > lo else 1.0
+    index = F.least(F.greatest(F.floor((F.col("v") - lo) / width), F.lit(0)), F.lit(bins - 1))
+    counts = dict(data.groupBy(index.cast("int").alias("i")).count().select("i", "count").collect())
+    return {
+        "column": column,
+        "edges": [lo + i * width for i in range(bins + 1)],
+        "counts": [int(counts.get(i, 0)) for i in range(bins)],
+        "log10": log10,
+    }
+
+
+def breakdown(sample, measures, by: str) -> list[dict]:
+    """Per source or language: documents, tokens, level-1 rates, mean attributes."""
+    from pyspark.sql import functions as F
+
+    rates = measures.groupBy(by).agg(
+        F.count("*").alias("documents"),
+        F.sum("tokens").alias("tokens"),
+        F.sum("chars").alias("chars"),
+        *[(1000 * F.sum(c) / F.sum("tokens")).alias(f"{c}_per_1k_tokens")
+          for c in ("privacy", "toxic", "advertising", "html")],
+    )  # fmt: skip
+    attrs = [c for c in ("ppl", "coherence", "readability", "similarity") if c in sample.columns]
+    if attrs and by in sample.columns:
+        means = sample.groupBy(by).agg(*[F.avg(c).alias(f"mean_{c}") for c in attrs])
+        rates = rates.join(means, by, "left")
+    return [r.asDict() for r in rates.orderBy(by).collect()]
+
+
+def funnel(tables, names: list[str]) -> list[dict]:
+    """Rows, characters and tokens of each pipeline table that exists, and their share
+    of the first (raw); whole tables, bounded aggregates."""
+    from pyspark.sql import functions as F
+
+    steps = []
+    for name in names:
+        if not tables.exists(name):
+            continue
+        row = (
+            tables.read(name)
+            .agg(
+                F.count("*").alias("rows"),
+                F.sum(F.length("text")).alias("chars"),
+                F.sum(token_estimate()).alias("tokens"),
+            )
+            .first()
+        )
+        steps.append({"table": name, **{k: int(row[k] or 0) for k in ("rows", "chars", "tokens")}})
+    if steps:
+        first = steps[0]
+        for s in steps:
+            for k in ("rows", "chars", "tokens"):
+                s[f"{k}_share"] = s[k] / first[k] if first[k] else None
+    return steps
+
+
+def reject_reasons(tables) -> dict[str, dict[str, int]]:
+    from pyspark.sql import functions as F
+
+    if not tables.exists(tables.rejects):
+        return {}
+    rows = (
+        tables.read(tables.rejects)
+        .groupBy("step", "reason")
+        .count()
+        .orderBy("step", F.desc("count"))
+    )
+    out: dict[str, dict[str, int]] = {}
+    for r in rows.collect():
+        out.setdefault(r["step"], {})[r["reason"]] = int(r["count"])
+    return out
+
+
+# ---------------------------------------------------------------- human review
+
+
+def review_sample(table, n: int, seed: int):
+    """`n` documents stratified by source and language (proportional allocation, see
+    stratum_quotas), chosen by a seeded hash of doc_id (stable across runs)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    strata = [c for c in ("source", "lang") if c in table.columns]
+    keyed = table.withColumn(
+        "_stratum",
+        F.concat_ws("/", *[F.coalesce(F.col(c), F.lit("-")) for c in strata])
+        if strata
+        else F.lit("all"),
+    )
+    sizes = {r["_stratum"]: int(r["count"]) for r in keyed.groupBy("_stratum").count().collect()}
+    if not sizes:
+        return keyed.limit(0)
+    spark = table.sparkSession
+    quotas = spark.createDataFrame(
+        sorted(stratum_quotas(sizes, n).items()), "_stratum string, _quota int"
+    )
+    order = F.xxhash64(F.col("doc_id"), F.lit(seed))
+    ranked = keyed.join(F.broadcast(quotas), "_stratum").withColumn(
+        "_rank", F.row_number().over(Window.partitionBy("_stratum").orderBy(order, "doc_id"))
+    )
+    return ranked.where(F.col("_rank") <= F.col("_quota")).drop("_rank", "_quota")
+
+
+def stratum_quotas(sizes: dict[str, int], n: int) -> dict[str, int]:
+    """Proportional allocation of n over strata by largest remainder: the quotas sum to
+    n exactly (or to the table size when smaller) and no stratum gets more than it has."""
+    total = sum(sizes.values())
+    n = min(n, total)
+    exact = {s: n * c / total for s, c in sizes.items()}
+    quotas = {s: math.floor(q) for s, q in exact.items()}
+    left = n - sum(quotas.values())
+    for s in sorted(exact, key=lambda s: (quotas[s] - exact[s], s))[:left]:
+        quotas[s] += 1
+    return quotas
+
+
+def export_review(sample_df, folder: Path) -> dict:
+    """review.csv, review.jsonl (empty label columns to fill in) and review_criteria.md."""
+    columns = [c for c in ("doc_id", "source", "lang", "url") if c in sample_df.columns]
+    rows = sample_df.select(*columns, "text").orderBy("_stratum", "doc_id").collect()  # bounded
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    header = [*columns, "text", *REVIEW_LABELS, "notes"]
+    with open(folder / "review.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for r in rows:
+            writer.writerow([r[c] for c in columns] + [r["text"], "", "", "", ""])
+    with open(folder / "review.jsonl", "w", encoding="utf-8") as fh:
+        for r in rows:
+            item = {c: r[c] for c in columns} | {"text": r["text"]}
+            item |= {k: None for k in REVIEW_LABELS} | {"notes": ""}
+            fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    (folder / "review_criteria.md").write_text(REVIEW_CRITERIA, encoding="utf-8")
+    return {"documents": len(rows), "csv": str(folder / "review.csv"),
+            "jsonl": str(folder / "review.jsonl"), "criteria": str(folder / "review_criteria.md")}  # fmt: skip
+
+
+def read_review(path: str) -> list[dict]:
+    """Rows of a filled-in review file (CSV or JSONL); labels as 0/1 or None."""
+    p = Path(path)
+    if not p.is_file():
+        raise JobError(f"evaluate.review_labels '{path}' is not a file")
+    if p.suffix.lower() == ".csv":
+        with open(p, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    else:
+        rows = []
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    raise JobError(
+                        f"evaluate.review_labels: line {n} of {path} is not JSON"
+                    ) from None
+    if rows and "doc_id" not in rows[0]:
+        raise JobError(f"evaluate.review_labels: {path} has no doc_id column")
+    out = []
+    for r in rows:
+        labels = {}
+        for k in REVIEW_LABELS:
+            v = r.get(k)
+            v = None if v in (None, "") else str(v).strip()
+            if v not in (None, "0", "1"):
+                raise JobError(f"evaluate.review_labels: {k} of {r['doc_id']} is {v!r}, not 0 or 1")
+            labels[k] = None if v is None else int(v)
+        out.append({"doc_id": r["doc_id"], **labels})
+    return out
+
+
+def review_summary(rows: list[dict]) -> dict:
+    """Paper Table 4: per criterion the score (share passing) among judged documents, and
+    the unqualified rate (documents failing any criterion among those judged on any)."""
+    out: dict = {"documents": len(rows)}
+    for k in REVIEW_LABELS:
+        judged = [r[k] for r in rows if r[k] is not None]
+        out[f"{k}_judged"] = len(judged)
+        out[f"{k}_score"] = sum(judged) / len(judged) if judged else None
+    judged_any = [r for r in rows if any(r[k] is not None for k in REVIEW_LABELS)]
+    unqualified = [r for r in judged_any if any(r[k] == 0 for k in REVIEW_LABELS)]
+    out["judged"] = len(judged_any)
+    out["unqualified"] = len(unqualified)
+    out["unqualified_rate"] = len(unqualified) / len(judged_any) if judged_any else None
+    return out
+
+
+# ---------------------------------------------------------------- run
+
+
+def report_dir(cfg) -> Path:
+    section: EvaluateConfig = cfg.evaluate
+    if section.report_dir:
+        return Path(section.report_dir)
+    if "://" in cfg.lake or cfg.lake.startswith("dbfs:"):
+        raise ConfigError(
+            "config key 'evaluate.report_dir' must be set to a local or mounted folder "
+            "when the lake is not a local path"
+        )
+    return Path(cfg.lake) / "_reports" / "evaluate"
+
+
+def run(spark, cfg) -> dict:
+    from pyspark import StorageLevel
+
+    from jobs import report
+    from jobs.pipeline import STEPS
+    from jobs.tables import Tables
+
+    section: EvaluateConfig = cfg.evaluate
+    out_dir = report_dir(cfg)
+    ctx = RunContext(spark, cfg, "evaluate", Tables(spark, cfg.lake, cfg.tables))
+    table = ctx.read_input(section.input)
+    rows = table.count()
+    sample, measures = transform(table, section, rows)
+    sample = sample.persist(StorageLevel.MEMORY_AND_DISK)
+    measures = measures.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        values = metric_values(sample, measures)
+        sampled = measures.count()
+        bins = section.histogram_bins
+        distributions = {
+            "language": {r["lang"]: int(r["count"]) for r in measures.groupBy("lang").count().collect()},
+            "topic": {r["topic"]: int(r["count"]) for r in measures.groupBy("topic").count().orderBy("topic").collect()},
+            "length_chars": histogram(measures, "chars", bins, log10=True),
+            "perplexity": histogram(sample, "ppl", bins, log10=True) if "ppl" in sample.columns else None,
+            **{c: histogram(sample, c, bins, 0.0, 1.0) for c in ("coherence", "readability") if c in sample.columns},
+            "similarity": histogram(sample, "similarity", bins) if "similarity" in sample.columns else None,
+        }  # fmt: skip
+        by_source = breakdown(sample, measures, "source")
+        by_language = breakdown(sample, measures, "lang")
+    finally:
+        measures.unpersist()
+        sample.unpersist()
+
+    review = {}
+    if section.review_sample:
+        review["export"] = export_review(
+            review_sample(table, section.review_sample, section.seed), out_dir / "review"
+        )
+    if section.review_labels:
+        review["labels"] = review_summary(read_review(section.review_labels))
+        values["human_unqualified_rate"] = review["labels"]["unqualified_rate"]
+    verdicts = judge(values, section.gate)
+    failed = [v["metric"] for v in verdicts if v["verdict"] == "fail"]
+    summary = {
+        "job": "evaluate",
+        "run_id": ctx.run_id,
+        "table": section.input,
+        "table_version": ctx.input_versions[section.input],
+        "rows": rows,
+        "sampled": sampled,
+        "sample": "whole table" if rows < section.whole_table_below else f"{section.sample_fraction:.2%} seeded {section.seed}",
+        "gate": "fail" if failed else "pass",
+        "failed": failed,
+        "verdicts": verdicts,
+        "funnel": funnel(ctx.tables, section.funnel_tables),
+        "rejects": reject_reasons(ctx.tables),
+        "step_order": list(STEPS),
+        "by_source": by_source,
+        "by_language": by_language,
+        "distributions": distributions,
+        "effective_volume": _score_summary(ctx.tables, cfg),
+        "review": review,
+    }  # fmt: skip
+    verdict_df = spark.createDataFrame(
+        [(v["metric"], v["level"], v["direction"], _num(v["value"]), _num(v["threshold"]), v["verdict"], v["tighten"]) for v in verdicts],
+        "metric string, level int, direction string, value double, threshold double, verdict string, tighten string",
+    )  # fmt: skip
+    ctx.tables.write(verdict_df, section.output, mode="overwrite",
+                     metadata=ctx.commit_metadata(gate=summary["gate"], failed=failed))  # fmt: skip
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "summary.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n",
+        encoding="utf-8",
+    )
+    (out_dir / "report.html").write_text(report.render(summary), encoding="utf-8")
+    result = {
+        "job": "evaluate",
+        "run_id": ctx.run_id,
+        "gate": summary["gate"],
+        "failed": failed,
+        "report": str((out_dir / "report.html").resolve()),
+        "summary": str((out_dir / "summary.json").resolve()),
+        "sampled": sampled,
+        **({"review": review} if review else {}),
+    }  # fmt: skip
+    print(f"evaluate: gate {summary['gate']}; report {result['report']}", file=sys.stderr)
+    if failed and section.fail_on_gate:
+        raise GateFailed(f"{gate_message(verdicts)}; report: {result['report']}")
+    return result
+
+
+def _score_summary(tables, cfg) -> list[dict]:
+    name = cfg.score.summary
+    if not tables.exists(name):
+        return []
+    return [r.asDict() for r in tables.read(name).orderBy("source").collect()]
+
+
+def _num(x):
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def _json_default(obj):
+    return str(obj)
+
+
+def main(argv=None) -> int:
+    from jobs import cli
+
+    return cli.main_for("evaluate", argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,318 @@
+"""score: the Ziya2 paper's three data attributes per document and its data-centric
+scaling law per source, `deduped` -> `scored` (+ `score_summary`).
+
+Per document (udfs.coherence, udfs.readability, udfs.similarity; one segmentation shared
+by all three): `coherence`, `readability`, `similarity` (the mean over the configured
+reference sets, one `similarity_<name>` column per set) in [0, 1] or cosine units, their
+components in `coherence_parts` / `readability_parts`, and `tokens` (jieba words for zh,
+words for en). Scores never filter unless `min_coherence` / `min_readability` are set.
+
+Per source (the summary table): documents, mean CH, RA, SIM, the token volume V and the
+effective data volume D = (A*CH + B*RA + C*SIM)*V + F with the configured coefficients
+(the paper's by default), and the loss the law predicts for D.
+
+With `labels` (CSV or JSONL: doc_id and 0/1 `coherence` / `readability`, 1 = the
+annotator found no fault) the run reports how well the automatic scores agree: AUC,
+and the flagged rate the annotators give against the one the scores give.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+if __name__ == "__main__" and not __package__:  # spark-submit jobs/score.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jobs.config import ConfigError, option
+from jobs.runtime import JobError, RunContext, write_step
+from udfs.scaling import PAPER_FIT, PARAMS
+from udfs.segment import ZH_BACKENDS
+
+LABELED_ATTRIBUTES = ("coherence", "readability")
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    input: str = "deduped"
+    output: str = "scored"
+    # Per-source attribute means and effective data volume.
+    summary: str = "score_summary"
+    zh_segmenter: str = option("jieba-next", choices=list(ZH_BACKENDS))
+    # A jieba user dictionary (one "word [freq] [tag]" per line); empty: none.
+    user_dict: str = ""
+    # Word lists for advertising, navigation and form lines; empty: the bundled conf/rules.
+    rules_dir: str = ""
+    # Reference sets for similarity, name -> JSONL file, folder or glob, or table:<name>.
+    references: dict[str, str] = option({})
+    # Field holding an item's text in the reference files (an optional `lang` field is used).
+    reference_text_field: str = "text"
+    # A reference set larger than this is an error (its items are embedded on the driver).
+    max_reference_items: int = option(100000, min=1)
+    # hashed (TF-IDF over hashed n-grams, no model) | a local sentence-transformers model folder.
+    embedder: str = "hashed"
+    # Buckets of the hashed embedder.
+    embed_dim: int = option(65536, min=256)
+    # Scaling-law coefficients: L = D^-alpha + E, D = (A*CH + B*RA + C*SIM)*V + F.
+    scaling_law: dict[str, float] = option(dict(PAPER_FIT))
+    # Optional thresholds: below them a document is rejected (0: scores never filter).
+    min_coherence: float = option(0.0, min=0.0, max=1.0)
+    min_readability: float = option(0.0, min=0.0, max=1.0)
+    # Human labels to check the scores against (CSV or JSONL); empty: none.
+    labels: str = ""
+    # An automatic score below this counts as flagged when estimating the flagged rate.
+    flag_below: float = option(0.5, min=0.0, max=1.0)
+
+    def validate(self) -> None:
+        if set(self.scaling_law) != set(PARAMS):
+            raise ConfigError(
+                f"config key 'score.scaling_law' must give exactly {', '.join(PARAMS)}"
+            )
+        for name in self.references:
+            if not name.isidentifier():
+                raise ConfigError(
+                    f"config key 'score.references.{name}': a set name must be a plain "
+                    "identifier (it becomes the column similarity_<name>)"
+                )
+
+
+# ---------------------------------------------------------------- references
+
+
+def read_references(spark, tables, cfg: ScoreConfig) -> dict[str, tuple[list[str], list[str]]]:
+    """{set name: (texts, langs)}: the items of every reference set (bounded by
+    max_reference_items; these are benchmark items, not documents)."""
+    from pyspark.sql import functions as F
+
+    from udfs.similarity import guess_lang
+
+    out = {}
+    for name, where in sorted(cfg.references.items()):
+        if where.startswith("table:"):
+            table = where.removeprefix("table:")
+            if not tables.exists(table):
+                raise JobError(f"score.references.{name}: table '{table}' does not exist")
+            df = tables.read(table)
+        else:
+            try:
+                df = spark.read.json(where)
+            except Exception as exc:  # AnalysisException: path does not exist
+                raise JobError(f"score.references.{name}: cannot read '{where}' ({exc})") from None
+        field = cfg.reference_text_field
+        if field not in df.columns:
+            raise JobError(f"score.references.{name}: no field '{field}' in {where}")
+        lang = F.col("lang") if "lang" in df.columns else F.lit(None).cast("string")
+        rows = (
+            df.select(F.col(field).cast("string").alias("text"), lang.alias("lang"))
+            .where(F.col("text").isNotNull())
+            .limit(cfg.max_reference_items + 1)
+            .collect()
+        )
+        if not rows:
+            raise JobError(f"score.references.{name}: '{where}' holds no items")
+        if len(rows) > cfg.max_reference_items:
+            raise JobError(
+                f"score.references.{name} has more than {cfg.max_reference_items} items; "
+                "raise score.max_reference_items or sample it"
+            )
+        texts = [r["text"] for r in rows]
+        langs = [r["lang"] if r["lang"] in ("zh", "en") else guess_lang(r["text"]) for r in rows]
+        out[name] = (texts, langs)
+    return out
+
+
+def build_embedder(cfg: ScoreConfig, references: dict[str, tuple[list[str], list[str]]]):
+    """(spec for the workers, {set name: mean unit vector})."""
+    from udfs import similarity
+
+    if cfg.embedder == "hashed":
+        all_texts = [t for texts, _ in references.values() for t in texts]
+        all_langs = [lg for _, langs in references.values() for lg in langs]
+        embedder = similarity.HashedEmbedder(cfg.embed_dim)
+        if all_texts:
+            embedder.fit(all_texts, all_langs)
+        spec = {"kind": "hashed", "embedder": embedder}
+    else:
+        if not Path(cfg.embedder).is_dir():
+            raise JobError(
+                f"score.embedder '{cfg.embedder}' is neither 'hashed' nor a model folder"
+            )
+        embedder = similarity.SentenceTransformerEmbedder(cfg.embedder)
+        spec = {"kind": "sentence-transformers", "path": cfg.embedder}
+    means = {name: embedder.mean_vector(t, lg) for name, (t, lg) in references.items()}
+    return spec, means
+
+
+# ---------------------------------------------------------------- transform
+
+
+def transform(docs, cfg: ScoreConfig, references: dict | None = None, embedder_spec=None):
+    """deduped rows -> the same rows with attribute columns and reject columns.
+    `references`: {set name: mean unit vector}; `embedder_spec` from build_embedder."""
+    from udfs import rules
+    from udfs.spark_udfs import SCORE_COLUMNS, attribute_scorer, score_output_schema
+
+    missing = {"doc_id", "text", "lang"} - set(docs.columns)
+    if missing:
+        raise JobError(
+            f"score.input has no column {', '.join(sorted(missing))}; run clean on it first"
+        )
+    rules_dir = cfg.rules_dir or str(rules.bundled_rules_dir())
+    if not Path(rules_dir).is_dir():
+        raise JobError(f"score.rules_dir '{rules_dir}' is not a folder of word lists")
+    references = references or {}
+    if embedder_spec is None:
+        embedder_spec, references = build_embedder(cfg, {})
+    names = sorted(references)
+    config = {
+        "word_lists": rules.load_word_lists(rules_dir),
+        "zh_segmenter": cfg.zh_segmenter,
+        "user_dict": cfg.user_dict,
+        "references": {n: references[n] for n in names},
+        "embedder": embedder_spec,
+        "min_coherence": cfg.min_coherence,
+        "min_readability": cfg.min_readability,
+        "replace": set(SCORE_COLUMNS) | {f"similarity_{n}" for n in names},
+    }
+    return docs.mapInArrow(attribute_scorer(config), score_output_schema(docs.schema, names))
+
+
+def source_summary(scored, law: dict[str, float]):
+    """Per source: documents, mean CH, RA, SIM, token volume V, effective volume D and the
+    predicted loss (a small table)."""
+    from pyspark.sql import functions as F
+
+    ch, ra, sim = (
+        F.avg("coherence"),
+        F.avg("readability"),
+        F.avg(F.coalesce("similarity", F.lit(0.0))),
+    )
+    agg = scored.groupBy("source").agg(
+        F.count("*").alias("documents"),
+        ch.alias("ch"),
+        ra.alias("ra"),
+        sim.alias("sim"),
+        F.sum("tokens").cast("long").alias("v"),
+        F.sum(F.length("text")).cast("long").alias("chars"),
+    )
+    d = (F.lit(law["A"]) * F.col("ch") + F.lit(law["B"]) * F.col("ra")
+         + F.lit(law["C"]) * F.col("sim")) * F.col("v") + F.lit(law["F"])  # fmt: skip
+    return agg.select(
+        "*",
+        d.alias("effective_volume"),
+        (F.pow(d, -law["alpha"]) + F.lit(law["E"])).alias("predicted_loss"),
+    ).orderBy("source")
+
+
+# ---------------------------------------------------------------- human labels
+
+
+def auc(scores: list[float], labels: list[int]) -> float | None:
+    """Probability that a random good (1) document outscores a random flagged (0) one,
+    ties counting half (the Mann-Whitney form of the ROC AUC); None without both kinds."""
+    pos = sorted(s for s, y in zip(scores, labels) if y == 1)
+    neg = sorted(s for s, y in zip(scores, labels) if y == 0)
+    if not pos or not neg:
+        return None
+    import bisect
+
+    wins = 0.0
+    for s in pos:
+        below = bisect.bisect_left(neg, s)
+        ties = bisect.bisect_right(neg, s) - below
+        wins += below + 0.5 * ties
+    return wins / (len(pos) * len(neg))
+
+
+def read_labels(spark, path: str):
+    from pyspark.sql import functions as F
+
+    try:
+        if path.lower().endswith((".csv", ".csv.gz")):
+            df = spark.read.option("header", True).csv(path)
+        else:
+            df = spark.read.json(path)
+    except Exception as exc:
+        raise JobError(f"score.labels: cannot read '{path}' ({exc})") from None
+    if "doc_id" not in df.columns:
+        raise JobError(f"score.labels: '{path}' has no doc_id column")
+    present = [a for a in LABELED_ATTRIBUTES if a in df.columns]
+    if not present:
+        raise JobError(f"score.labels: '{path}' has neither a coherence nor a readability column")
+    return df.select(
+        "doc_id", *[F.col(a).cast("int").alias(f"label_{a}") for a in present]
+    ), present
+
+
+def label_agreement(scored, labels, present: list[str], flag_below: float) -> dict:
+    """AUC of each automatic score against the annotators' 0/1 judgements, and the
+    flagged rates (annotators; scores on the labelled documents; scores on the table)."""
+    from pyspark.sql import functions as F
+
+    joined = labels.join(scored.select("doc_id", *present), "doc_id", "inner")
+    rows = joined.collect()  # bounded: one row per label
+    report: dict = {"labeled": labels.count(), "matched": len(rows)}
+    for a in present:
+        pairs = [(r[a], r[f"label_{a}"]) for r in rows if r[f"label_{a}"] in (0, 1)]
+        totals = scored.agg(F.avg((F.col(a) < flag_below).cast("double")).alias("rate")).first()
+        report[a] = {
+            "labels": len(pairs),
+            "auc": auc([s for s, _ in pairs], [y for _, y in pairs]),
+            "human_flagged_rate": (sum(1 - y for _, y in pairs) / len(pairs)) if pairs else None,
+            "score_flagged_rate_on_labeled": (
+                sum(s < flag_below for s, _ in pairs) / len(pairs) if pairs else None
+            ),
+            "score_flagged_rate_on_table": totals["rate"],
+        }
+    return report
+
+
+# ---------------------------------------------------------------- run
+
+
+def run(spark, cfg) -> dict:
+    from jobs.tables import Tables
+
+    section: ScoreConfig = cfg.score
+    ctx = RunContext(spark, cfg, "score", Tables(spark, cfg.lake, cfg.tables))
+    docs = ctx.read_input(section.input)
+    references = read_references(spark, ctx.tables, section)
+    spec, means = build_embedder(section, references)
+    result = transform(docs, section, means, spec)
+    extra = {"references": {n: len(t) for n, (t, _) in references.items()}}
+    counts = write_step(ctx, result, section.output, extra_metadata=extra)
+    scored = ctx.tables.read(section.output)
+    labels_report = None
+    if section.labels:
+        labels, present = read_labels(spark, section.labels)
+        labels_report = label_agreement(scored, labels, present, section.flag_below)
+    meta = ctx.commit_metadata(**({"labels": labels_report} if labels_report else {}))
+    ctx.tables.write(
+        source_summary(scored, section.scaling_law),
+        section.summary,
+        mode="overwrite",
+        metadata=meta,
+    )
+    out = {
+        "job": "score",
+        "run_id": ctx.run_id,
+        "output": section.output,
+        **counts.as_dict(),
+        "sources": [
+            r.asDict() for r in ctx.tables.read(section.summary).orderBy("source").collect()
+        ],
+    }
+    if labels_report:
+        out["labels"] = labels_report
+    return out
+
+
+def main(argv=None) -> int:
+    from jobs import cli
+
+    return cli.main_for("score", argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,125 @@
+"""How well the score step's attributes agree with outside judgements, on the real
+corpora in ../shared/data:
+
+* readability vs the OneStopEnglish levels (the same Guardian article rewritten for
+  elementary, intermediate and advanced readers): the share of article triples the
+  score orders elementary > intermediate > advanced;
+* our Flesch values vs another public implementation's (the `readability` package, fed
+  the same sentences and words) on every OneStopEnglish text;
+* coherence of the spam-laden ChineseWebText pages vs THUCNews articles: means and the
+  AUC (chance that a news article outscores a web page).
+
+    python -m bench.attribute_quality [--data ../shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import statistics
+from pathlib import Path
+
+from udfs import coherence, readability, segment
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+LEVELS = ("elementary", "intermediate", "advanced")
+
+
+def onestop(data: Path) -> dict:
+    by_topic: dict[str, dict[str, str]] = collections.defaultdict(dict)
+    with open(data / "readability" / "onestopenglish_texts.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            by_topic[r["topic"]][r["level"]] = r["text"]
+    triples = [t for t in by_topic.values() if all(level in t for level in LEVELS)]
+    ordered = {"readability": 0, "ease": 0}
+    for texts in triples:
+        scores = {level: readability.score(texts[level], "en") for level in LEVELS}
+        for key in ordered:
+            e, i, a = (scores[level][key] for level in LEVELS)
+            ordered[key] += e > i > a
+    return {
+        "triples": len(triples),
+        "ordered_by_readability": ordered["readability"] / len(triples),
+        "ordered_by_ease_alone": ordered["ease"] / len(triples),
+        **flesch_agreement([t[level] for t in triples for level in LEVELS]),
+    }
+
+
+def flesch_agreement(texts: list[str]) -> dict:
+    """Our Flesch reading ease and grade beside the `readability` package's, given the
+    same tokenisation (one sentence per line, words separated by spaces)."""
+    try:
+        import readability as other  # the PyPI package, not ours (udfs.readability)
+    except ImportError:
+        return {"flesch_comparison": "skipped: pip install readability"}
+    ours_fre, theirs_fre, ours_grade, theirs_grade = [], [], [], []
+    for text in texts:
+        seg = segment.Segmented(text, "en")
+        mine = readability.score(text, "en", seg)
+        tokenized = "\n".join(" ".join(words) for words in seg.sentence_words if words)
+        grades = other.getmeasures(tokenized, lang="en")["readability grades"]
+        ours_fre.append(mine["flesch_reading_ease"])
+        theirs_fre.append(grades["FleschReadingEase"])
+        ours_grade.append(mine["flesch_kincaid_grade"])
+        theirs_grade.append(grades["Kincaid"])
+    diffs = [a - b for a, b in zip(ours_fre, theirs_fre)]
+    return {
+        "flesch_texts": len(texts),
+        "flesch_ease_correlation": statistics.correlation(ours_fre, theirs_fre),
+        "flesch_ease_mean_difference": statistics.mean(diffs),
+        "flesch_ease_median_abs_difference": statistics.median(abs(d) for d in diffs),
+        "kincaid_grade_correlation": statistics.correlation(ours_grade, theirs_grade),
+        "kincaid_grade_mean_difference": statistics.mean(
+            a - b for a, b in zip(ours_grade, theirs_grade)
+        ),
+    }
+
+
+def auc(good: list[float], bad: list[float]) -> float:
+    return sum((g > b) + 0.5 * (g == b) for g in good for b in bad) / (len(good) * len(bad))
+
+
+def web_vs_news(data: Path, news_docs: int = 500) -> dict:
+    zh = data / "zh_text"
+    with open(zh / "thucnews_cnews_sample1000.tsv", encoding="utf-8") as fh:
+        news = [line.split("\t", 1)[1] for line in fh][:news_docs]
+    with open(zh / "chinesewebtext" / "cc2021-43_cleared1_100docs.jsonl", encoding="utf-8") as fh:
+        web = [json.loads(line)["raw_content"] for line in fh]
+
+    def scores(texts):
+        out = []
+        for t in texts:
+            seg = segment.Segmented(t, "zh")
+            out.append((coherence.score(t, "zh", seg)["coherence"], readability.score(t, "zh", seg)["readability"]))
+        return out
+
+    n, w = scores(news), scores(web)
+    return {
+        "thucnews_docs": len(n),
+        "chinesewebtext_docs": len(w),
+        "coherence_mean_thucnews": statistics.mean(c for c, _ in n),
+        "coherence_mean_chinesewebtext": statistics.mean(c for c, _ in w),
+        "coherence_auc_news_over_web": auc([c for c, _ in n], [c for c, _ in w]),
+        "web_pages_below_0.8_coherence": sum(c < 0.8 for c, _ in w) / len(w),
+        "news_below_0.8_coherence": sum(c < 0.8 for c, _ in n) / len(n),
+        "readability_mean_thucnews": statistics.mean(r for _, r in n),
+        "readability_mean_chinesewebtext": statistics.mean(r for _, r in w),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    args = parser.parse_args(argv)
+    report = {"onestopenglish": onestop(args.data), "zh_web_vs_news": web_vs_news(args.data)}
+    print(json.dumps(report, indent=2))
+    out = Path(__file__).resolve().parent / "out" / "attribute_quality.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -31,7 +31,18 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/dedup.py
 from jobs.config import ConfigError, option
 from jobs.runtime import JobError, RunContext
 
-KEY_COLUMNS = ("_url_key", "_exact_key", "_bands")
+KEY_COLUMNS = ("_url_key", "_exact_key", "_bands", "_shingles", "_simhash")
+# What the key columns depend on: an index built with other values is rebuilt.
+KEY_SETTINGS = (
+    "near_method",
+    "shingle_en",
+    "shingle_zh",
+    "num_perm",
+    "bands",
+    "rows",
+    "seed",
+    "max_hamming",
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,9 @@ class DedupConfig:
     max_bucket_size: int = option(100, min=2)
     # Label propagation rounds at most (each round halves nothing; chains are short).
     max_rounds: int = option(30, min=1)
+    # Table caching every document's keys (band keys, shingle hashes, fingerprint), so a
+    # later run computes them only for documents it has not seen; empty: no index.
+    index: str = "dedup_index"
 
     def validate(self) -> None:
         if self.bands * self.rows > self.num_perm:
@@ -125,24 +139,25 @@ def candidate_pairs(docs, cfg: DedupConfig):
 
 
 def verified_edges(docs, pairs, cfg: DedupConfig):
-    """Candidate pairs that pass the similarity check, with their similarity."""
+    """Candidate pairs that pass the similarity check, with their similarity: the exact
+    Jaccard of the two shingle-hash sets (MinHash), or 1 - Hamming/64 of the two
+    fingerprints (SimHash). Spark SQL over stored keys: no text, no Python."""
     from pyspark.sql import functions as F
 
-    from udfs.spark_udfs import pair_similarity
-
-    texts = docs.select("doc_id", "text", "lang")
-    joined = (
-        pairs.join(texts.toDF("a", "text_a", "lang_a"), "a")
-        .join(texts.toDF("b", "text_b", "lang_b"), "b")
-        .select("a", "b", "text_a", "text_b", "lang_a", "lang_b")
-    )
-    scored = joined.mapInArrow(
-        pair_similarity(_key_config(cfg)), "a string, b string, similarity double"
-    )
     if cfg.near_method == "simhash":
+        keys = docs.select("doc_id", "_simhash")
+        joined = pairs.join(keys.toDF("a", "_ha"), "a").join(keys.toDF("b", "_hb"), "b")
+        similarity = 1.0 - F.bit_count(F.col("_ha").bitwiseXOR(F.col("_hb"))) / 64.0
         threshold = 1.0 - cfg.max_hamming / 64.0
     else:
+        keys = docs.select("doc_id", "_shingles")
+        joined = pairs.join(keys.toDF("a", "_sa"), "a").join(keys.toDF("b", "_sb"), "b")
+        union = F.size(F.array_union("_sa", "_sb"))
+        similarity = F.when(union == 0, F.lit(1.0)).otherwise(
+            F.size(F.array_intersect("_sa", "_sb")) / union
+        )
         threshold = cfg.jaccard_threshold
+    scored = joined.select("a", "b", similarity.cast("double").alias("similarity"))
     return scored.where(F.col("similarity") >= F.lit(threshold))
 
 
@@ -221,24 +236,68 @@ def _key_config(cfg: DedupConfig) -> dict:
     }  # fmt: skip
 
 
-def transform(filtered, cfg: DedupConfig):
-    """filtered rows -> (deduped rows with dup_count, duplicate rows)."""
-    from pyspark.sql import functions as F
+def key_settings_hash(cfg: DedupConfig) -> str:
+    import hashlib
+    import json
 
+    blob = json.dumps({k: getattr(cfg, k) for k in KEY_SETTINGS}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def compute_keys(docs, cfg: DedupConfig):
+    """(doc_id, key columns) for `docs` (the Python part: shingles, signatures)."""
     from udfs.spark_udfs import DEDUP_KEYS_DDL, dedup_keys
 
-    missing = {"doc_id", "text"} - set(filtered.columns)
-    if missing:
-        raise JobError(f"dedup.input has no column {', '.join(sorted(missing))}")
+    return docs.select("doc_id", "url", "text", "lang").mapInArrow(
+        dedup_keys(_key_config(cfg)), DEDUP_KEYS_DDL
+    )
+
+
+def _with_defaults(filtered):
+    from pyspark.sql import functions as F
+
     docs = filtered
     for name, default in (("url", None), ("lang", "en"), ("quality_tier", None), ("ppl", None)):
         if name not in docs.columns:
             docs = docs.withColumn(
                 name, F.lit(default).cast("double" if name == "ppl" else "string")
             )
-    keys = docs.select("doc_id", "url", "text", "lang").mapInArrow(
-        dedup_keys(_key_config(cfg)), DEDUP_KEYS_DDL
+    return docs
+
+
+def gather_keys(docs, cfg: DedupConfig, cached_keys=None, materialize: bool = False):
+    """(key rows of every document, the key rows computed now). Documents found in
+    `cached_keys` (index rows: doc_id + key columns) are not keyed again. `materialize`
+    computes the new rows once (the job also appends them to the index)."""
+    new_docs = (
+        docs
+        if cached_keys is None
+        else docs.join(cached_keys.select("doc_id"), "doc_id", "left_anti")
     )
+    fresh = compute_keys(new_docs, cfg)
+    if materialize:
+        fresh = fresh.localCheckpoint()
+    if cached_keys is None:
+        return fresh, fresh
+    cached = cached_keys.select("doc_id", *KEY_COLUMNS).join(docs.select("doc_id"), "doc_id")
+    return cached.unionByName(fresh), fresh
+
+
+def transform(filtered, cfg: DedupConfig, cached_keys=None):
+    """filtered rows -> (deduped rows with dup_count, duplicate rows). The result depends
+    only on the rows and their keys, so a run with an index equals a run without one."""
+    missing = {"doc_id", "text"} - set(filtered.columns)
+    if missing:
+        raise JobError(f"dedup.input has no column {', '.join(sorted(missing))}")
+    docs = _with_defaults(filtered)
+    keys, _ = gather_keys(docs, cfg, cached_keys)
+    return resolve(docs, keys, cfg)
+
+
+def resolve(docs, keys, cfg: DedupConfig):
+    """The URL, exact and near stages over documents and their key rows."""
+    from pyspark.sql import functions as F
+
     docs = docs.join(keys, "doc_id").localCheckpoint()
     stages = []
     if cfg.url:
@@ -278,15 +337,40 @@ def transform(filtered, cfg: DedupConfig):
     return deduped, duplicates
 
 
+def read_index(tables, cfg: DedupConfig):
+    """(index rows built with the current key settings or None, whether the index must be
+    rewritten rather than appended to)."""
+    from pyspark.sql import functions as F
+
+    if not cfg.index or not tables.exists(cfg.index):
+        return None, True
+    index = tables.read(cfg.index)
+    expected = {"doc_id", "key_settings", *KEY_COLUMNS}
+    if not expected <= set(index.columns):
+        return None, True  # an older layout: rebuild
+    current = F.col("key_settings") == key_settings_hash(cfg)
+    if index.where(~current).limit(1).count():
+        return None, True  # built with other shingle or band settings: rebuild
+    return index.dropDuplicates(["doc_id"]), False
+
+
 def run(spark, cfg) -> dict:
+    from pyspark.sql import functions as F
+
     from jobs.tables import Tables
 
     section: DedupConfig = cfg.dedup
     tables = Tables(spark, cfg.lake, cfg.tables)
     ctx = RunContext(spark, cfg, "dedup", tables)
     filtered = ctx.read_input(section.input)
+    missing = {"doc_id", "text"} - set(filtered.columns)
+    if missing:
+        raise JobError(f"dedup.input has no column {', '.join(sorted(missing))}")
     rows_in = filtered.count()
-    deduped, duplicates = transform(filtered, section)
+    docs = _with_defaults(filtered)
+    cached, rebuild = read_index(tables, section)
+    keys, fresh = gather_keys(docs, section, cached, materialize=True)
+    deduped, duplicates = resolve(docs, keys, section)
     deduped = deduped.localCheckpoint()
     kept = deduped.count()
     if duplicates is None:
@@ -301,11 +385,22 @@ def run(spark, cfg) -> dict:
         raise JobError(
             f"dedup: accounting failed: {rows_in} rows in, {kept} kept + {sum(by_method.values())} duplicates"
         )
+    new_keys = fresh.count()
     counts = {"rows_in": rows_in, "kept": kept, "duplicates": dict(sorted(by_method.items()))}
-    meta = ctx.commit_metadata(counts=counts)
+    meta = ctx.commit_metadata(
+        counts=counts, keyed_now=new_keys, keys_from_index=rows_in - new_keys
+    )
     tables.write(duplicates, section.duplicates, mode="overwrite", metadata=meta)
     tables.write(deduped, section.output, mode="overwrite", metadata=meta)
-    return {"job": "dedup", "run_id": ctx.run_id, "output": section.output, **counts}
+    if section.index and (new_keys or rebuild):
+        tables.write(
+            fresh.withColumn("key_settings", F.lit(key_settings_hash(section))),
+            section.index, mode="overwrite" if rebuild else "append", metadata=meta,
+        )  # fmt: skip
+    return {
+        "job": "dedup", "run_id": ctx.run_id, "output": section.output, **counts,
+        "keyed_now": new_keys, "keys_from_index": rows_in - new_keys,
+    }  # fmt: skip
 
 
 def main(argv=None) -> int:

@@ -153,3 +153,37 @@ def test_dedup_is_deterministic_across_partitionings_and_simhash_works(spark, de
     dedup.run(spark, simhash_cfg)
     recall, merged_misses, _ = _score(lake, truth)
     assert recall["exact_dup"] >= 0.95 and recall["near_dup"] >= 0.8 and merged_misses == 0, recall
+
+
+def test_incremental_run_equals_a_full_run(spark, demo_clean):
+    """Old batch first (its keys go to the index), then old + new: only the new documents
+    are keyed, and the result equals a run over everything without an index."""
+    from pyspark.sql import functions as F
+
+    from jobs.tables import Tables
+
+    lake, base_cfg, _ = demo_clean
+    tables = Tables(spark, str(lake), base_cfg.tables)
+    everything = tables.read("clean")
+    old = everything.where(F.xxhash64("doc_id") % 3 != 0)
+    tables.write(old, "batch_old", mode="overwrite")
+    tables.write(everything, "batch_all", mode="overwrite")
+
+    full_cfg = make_config(lake, "dedup.input=batch_all", "dedup.index=", "dedup.output=full_deduped",
+                           "dedup.duplicates=full_duplicates")  # fmt: skip
+    full = dedup.run(spark, full_cfg)
+    inc_cfg = make_config(lake, "dedup.index=inc_index")
+    first = dedup.run(spark, make_config(lake, "dedup.index=inc_index", "dedup.input=batch_old"))
+    n_old = old.count()
+    assert first["keyed_now"] == n_old and first["keys_from_index"] == 0
+    second = dedup.run(spark, make_config(lake, "dedup.index=inc_index", "dedup.input=batch_all"))
+    assert second["keys_from_index"] == n_old
+    assert second["keyed_now"] == everything.count() - n_old
+    assert delta_rows(lake / "inc_index", "SELECT count(*) AS n FROM t")[0]["n"] == everything.count()
+
+    def rows(name, columns):
+        return sorted(tuple(r.values()) for r in delta_rows(lake / name, f"SELECT {columns} FROM t"))
+
+    assert second["duplicates"] == full["duplicates"] and second["kept"] == full["kept"]
+    assert rows(inc_cfg.dedup.duplicates, "*") == rows("full_duplicates", "*")
+    assert rows(inc_cfg.dedup.output, "doc_id, dup_count") == rows("full_deduped", "doc_id, dup_count")

@@ -108,8 +108,25 @@ def _xxh32(data: bytes) -> int:
 _PERMUTATIONS: dict[tuple[int, int], object] = {}
 
 
+def shingle_hashes(shingle_set: set[str]) -> np.ndarray:
+    """xxh32 of each shingle (the hash datasketch is pinned to), sorted and distinct.
+    The job verifies candidate pairs by the exact Jaccard of these sets, so it needs no
+    text and an incremental run needs only what the index stores."""
+    hashes = {xxhash.xxh32_intdigest(s.encode("utf-8")) for s in shingle_set}
+    return np.array(sorted(hashes), dtype=np.uint32)
+
+
 def minhash(shingle_set: set[str], num_perm: int, seed: int) -> np.ndarray:
-    """MinHash signature (uint32 values) with datasketch, scheme and hash pinned. The
+    return minhash_of_hashes(shingle_hashes(shingle_set), num_perm, seed)
+
+
+def _identity(value):
+    return value
+
+
+def minhash_of_hashes(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """MinHash signature (uint32 values) with datasketch, scheme affine32 and hash xxh32
+    pinned, from the shingles' xxh32 values (hashed once, see shingle_hashes). The
     permutations (drawn from `seed`) are made once per process and handed to every
     MinHash: drawing them again for each document cost more than hashing it."""
     from datasketch import MinHash
@@ -119,9 +136,13 @@ def minhash(shingle_set: set[str], num_perm: int, seed: int) -> np.ndarray:
         template = MinHash(num_perm=num_perm, seed=seed, hashfunc=_xxh32, scheme="affine32")
         permutations = _PERMUTATIONS[(num_perm, seed)] = template.permutations
     m = MinHash(
-        num_perm=num_perm, seed=seed, hashfunc=_xxh32, scheme="affine32", permutations=permutations
+        num_perm=num_perm,
+        seed=seed,
+        hashfunc=_identity,
+        scheme="affine32",
+        permutations=permutations,
     )
-    m.update_batch([s.encode("utf-8") for s in shingle_set])
+    m.update_batch(hashes.tolist())
     return np.asarray(m.hashvalues, dtype=np.uint64).astype(np.uint32)
 
 

@@ -230,11 +230,13 @@ def document_filter(config: dict) -> Callable:
 def _dedup_key_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
     import hashlib
 
+    import numpy as np
+
     from udfs import dedup
 
     method, n_en, n_zh = config["method"], config["shingle_en"], config["shingle_zh"]
     for batch in batches:
-        url_keys, exact_keys, bands = [], [], []
+        url_keys, exact_keys, bands, shingle_sets, simhashes = [], [], [], [], []
         for url, text, lang in zip(
             batch.column("url").to_pylist(),
             batch.column("text").to_pylist(),
@@ -248,62 +250,42 @@ def _dedup_key_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Itera
             shingle_set = dedup.shingles(text, lang, n_zh if lang == "zh" else n_en)
             if method == "none" or not shingle_set:
                 bands.append([])
+                shingle_sets.append([])
+                simhashes.append(None)
             elif method == "minhash":
-                signature = dedup.minhash(shingle_set, config["num_perm"], config["seed"])
+                hashes = dedup.shingle_hashes(shingle_set)
+                signature = dedup.minhash_of_hashes(hashes, config["num_perm"], config["seed"])
                 bands.append(dedup.band_keys(signature, config["bands"], config["rows"]))
+                shingle_sets.append(hashes.view(np.int32).tolist())  # Spark has no uint32
+                simhashes.append(None)
             else:
-                bands.append(
-                    dedup.simhash_blocks(dedup.simhash(shingle_set), config["max_hamming"])
-                )
+                fingerprint = dedup.simhash(shingle_set)
+                bands.append(dedup.simhash_blocks(fingerprint, config["max_hamming"]))
+                shingle_sets.append([])
+                simhashes.append(fingerprint)
         yield pa.RecordBatch.from_pydict(
             {
                 "doc_id": batch.column("doc_id"),
                 "_url_key": pa.array(url_keys, pa.string()),
                 "_exact_key": pa.array(exact_keys, pa.string()),
                 "_bands": pa.array(bands, pa.list_(pa.int64())),
+                "_shingles": pa.array(shingle_sets, pa.list_(pa.int32())),
+                "_simhash": pa.array(simhashes, pa.int64()),
             }
         )
 
 
 def dedup_keys(config: dict) -> Callable:
-    """mapInArrow function: (doc_id, url, text, lang) -> (doc_id, _url_key, _exact_key, _bands)."""
+    """mapInArrow function: (doc_id, url, text, lang) -> DEDUP_KEYS_DDL: URL key, exact
+    key, band keys, and what verification needs (MinHash: the shingles' xxh32 values;
+    SimHash: the fingerprint)."""
     return functools.partial(_dedup_key_batches, config=config)
 
 
-DEDUP_KEYS_DDL = "doc_id string, _url_key string, _exact_key string, _bands array<bigint>"
-
-
-def _pair_similarity_batches(
-    batches: Iterator[pa.RecordBatch], config: dict
-) -> Iterator[pa.RecordBatch]:
-    from udfs import dedup
-
-    n_en, n_zh = config["shingle_en"], config["shingle_zh"]
-    for batch in batches:
-        sims = []
-        for ta, tb, la, lb in zip(
-            batch.column("text_a").to_pylist(), batch.column("text_b").to_pylist(),
-            batch.column("lang_a").to_pylist(), batch.column("lang_b").to_pylist(),
-        ):  # fmt: skip
-            sa = dedup.shingles(ta or "", la, n_zh if la == "zh" else n_en)
-            sb = dedup.shingles(tb or "", lb, n_zh if lb == "zh" else n_en)
-            if config["method"] == "simhash":
-                sims.append(1.0 - dedup.hamming(dedup.simhash(sa), dedup.simhash(sb)) / 64.0)
-            else:
-                sims.append(dedup.jaccard(sa, sb))
-        yield pa.RecordBatch.from_pydict(
-            {
-                "a": batch.column("a"),
-                "b": batch.column("b"),
-                "similarity": pa.array(sims, pa.float64()),
-            }
-        )
-
-
-def pair_similarity(config: dict) -> Callable:
-    """mapInArrow function: candidate pairs with both texts -> (a, b, similarity): exact
-    Jaccard of the shingle sets (MinHash), or 1 - Hamming/64 of the SimHashes."""
-    return functools.partial(_pair_similarity_batches, config=config)
+DEDUP_KEYS_DDL = (
+    "doc_id string, _url_key string, _exact_key string, _bands array<bigint>, "
+    "_shingles array<int>, _simhash bigint"
+)
 
 
 # ---------------------------------------------------------------- attribute scores

@@ -43,6 +43,7 @@ test: setup
 
 bench: setup
 	$(PY) -m bench.run --docs $(BENCH_DOCS)
+	$(PY) -m bench.dedup_scaling --docs $(BENCH_DOCS)
 
 lint: setup
 	$(VENV)/bin/ruff check jobs udfs demo bench tests

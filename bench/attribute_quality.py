@@ -92,7 +92,12 @@ def web_vs_news(data: Path, news_docs: int = 500) -> dict:
         out = []
         for t in texts:
             seg = segment.Segmented(t, "zh")
-            out.append((coherence.score(t, "zh", seg)["coherence"], readability.score(t, "zh", seg)["readability"]))
+            out.append(
+                (
+                    coherence.score(t, "zh", seg)["coherence"],
+                    readability.score(t, "zh", seg)["readability"],
+                )
+            )
         return out
 
     n, w = scores(news), scores(web)
@@ -110,7 +115,9 @@ def web_vs_news(data: Path, news_docs: int = 500) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args(argv)
     report = {"onestopenglish": onestop(args.data), "zh_web_vs_news": web_vs_news(args.data)}

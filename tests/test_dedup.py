@@ -179,11 +179,17 @@ def test_incremental_run_equals_a_full_run(spark, demo_clean):
     second = dedup.run(spark, make_config(lake, "dedup.index=inc_index", "dedup.input=batch_all"))
     assert second["keys_from_index"] == n_old
     assert second["keyed_now"] == everything.count() - n_old
-    assert delta_rows(lake / "inc_index", "SELECT count(*) AS n FROM t")[0]["n"] == everything.count()
+    assert (
+        delta_rows(lake / "inc_index", "SELECT count(*) AS n FROM t")[0]["n"] == everything.count()
+    )
 
     def rows(name, columns):
-        return sorted(tuple(r.values()) for r in delta_rows(lake / name, f"SELECT {columns} FROM t"))
+        return sorted(
+            tuple(r.values()) for r in delta_rows(lake / name, f"SELECT {columns} FROM t")
+        )
 
     assert second["duplicates"] == full["duplicates"] and second["kept"] == full["kept"]
     assert rows(inc_cfg.dedup.duplicates, "*") == rows("full_duplicates", "*")
-    assert rows(inc_cfg.dedup.output, "doc_id, dup_count") == rows("full_deduped", "doc_id, dup_count")
+    assert rows(inc_cfg.dedup.output, "doc_id, dup_count") == rows(
+        "full_deduped", "doc_id, dup_count"
+    )

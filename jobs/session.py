@@ -58,8 +58,10 @@ def _active_session():
 def local_cores(master: str) -> int:
     """Cores of a local master URL: local, local[N], local[*], local[N,F]."""
     m = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\d+)?\])?", master.strip())
-    if not m or m.group(1) in (None, "*"):
-        return 1 if m and m.group(1) is None else os.cpu_count() or 1
+    if m is not None and m.group(1) is None:
+        return 1  # "local"
+    if m is None or m.group(1) == "*":
+        return os.cpu_count() or 1
     return int(m.group(1))
 
 

@@ -105,3 +105,14 @@ def test_config_is_frozen_and_hash_is_stable():
     assert config.section_hash(cfg.ingest) != config.section_hash(
         config.load(Config, None, ["ingest.source=z"]).ingest
     )
+
+
+def test_local_cores_of_master_urls():
+    import os
+
+    from jobs.session import local_cores
+
+    assert local_cores("local") == 1
+    assert local_cores("local[3]") == 3
+    assert local_cores("local[2,4]") == 2
+    assert local_cores("local[*]") == (os.cpu_count() or 1)

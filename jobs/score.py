@@ -124,12 +124,18 @@ def read_references(spark, tables, cfg: ScoreConfig) -> dict[str, tuple[list[str
 
 def build_embedder(cfg: ScoreConfig, references: dict[str, tuple[list[str], list[str]]]):
     """(spec for the workers, {set name: mean unit vector})."""
-    from udfs import similarity
+    from udfs import rules, similarity
+
+    # The same function words as the coherence measure's (the configured word lists).
+    lists = rules.load_word_lists(_rules_dir(cfg))["function_words"]
+    function_words = {
+        lang: set(lists.get(lang, [])) | set(lists.get("all", [])) for lang in ("en", "zh")
+    }
 
     if cfg.embedder == "hashed":
         all_texts = [t for texts, _ in references.values() for t in texts]
         all_langs = [lg for _, langs in references.values() for lg in langs]
-        embedder = similarity.HashedEmbedder(cfg.embed_dim)
+        embedder = similarity.HashedEmbedder(cfg.embed_dim, function_words=function_words)
         if all_texts:
             embedder.fit(all_texts, all_langs)
         spec = {"kind": "hashed", "embedder": embedder}
@@ -147,6 +153,15 @@ def build_embedder(cfg: ScoreConfig, references: dict[str, tuple[list[str], list
 # ---------------------------------------------------------------- transform
 
 
+def _rules_dir(cfg: ScoreConfig) -> str:
+    from udfs import rules
+
+    rules_dir = cfg.rules_dir or str(rules.bundled_rules_dir())
+    if not Path(rules_dir).is_dir():
+        raise JobError(f"score.rules_dir '{rules_dir}' is not a folder of word lists")
+    return rules_dir
+
+
 def transform(docs, cfg: ScoreConfig, references: dict | None = None, embedder_spec=None):
     """deduped rows -> the same rows with attribute columns and reject columns.
     `references`: {set name: mean unit vector}; `embedder_spec` from build_embedder."""
@@ -158,9 +173,7 @@ def transform(docs, cfg: ScoreConfig, references: dict | None = None, embedder_s
         raise JobError(
             f"score.input has no column {', '.join(sorted(missing))}; run clean on it first"
         )
-    rules_dir = cfg.rules_dir or str(rules.bundled_rules_dir())
-    if not Path(rules_dir).is_dir():
-        raise JobError(f"score.rules_dir '{rules_dir}' is not a folder of word lists")
+    rules_dir = _rules_dir(cfg)
     references = references or {}
     if embedder_spec is None:
         embedder_spec, references = build_embedder(cfg, {})

@@ -9,10 +9,10 @@ and unrelated pieces joined together.
 so one clean signal leaves 1.0 and each flagged kind of content costs in proportion to
 how much of the document it takes.
 
-Unrelated pieces: each unit (a paragraph; sentences when there are fewer than three
-paragraphs) is compared with the rest of the document by the cosine of their content
-word counts (en: lowercase words that are not stop words; zh: jieba words of two or
-more characters). `unrelated` is the share of characters in units of at least
+Unrelated pieces: each unit (a paragraph; windows of three sentences when there are
+fewer than three paragraphs) is compared with the rest of the document by the cosine of
+their content-word counts (segment.content_words: function words and numbers left out;
+zh words of two or more characters). `unrelated` is the share of characters in units of at least
 MIN_UNIT_WORDS content words whose cosine falls below UNRELATED_COSINE.
 """
 
@@ -47,28 +47,6 @@ SHORT_SENTENCE = 40
 _URL = re.compile(r"https?://\S+|www\.\S+", re.I)
 _AD = ("advertising", "gambling")
 _FORM = ("form_fields", "boilerplate")
-
-
-def content_words(words: list[str], lang: str, function_words: set[str]) -> list[str]:
-    """Topic-bearing words: zh words of two or more characters, en words lowercased with a
-    plural 's' dropped; function words and numbers left out."""
-    if lang == "zh":
-        return [w for w in words if len(w) >= 2 and not w.isdigit() and w not in function_words]
-    out = []
-    for w in words:
-        lw = w.lower()
-        if lw in function_words or lw.isdigit() or len(lw) < 3:
-            continue
-        out.append(lw[:-1] if lw.endswith("s") and not lw.endswith("ss") else lw)
-    return out
-
-
-def cosine(a: Counter, b: Counter) -> float:
-    if not a or not b:
-        return 0.0
-    small, large = (a, b) if len(a) < len(b) else (b, a)
-    dot = sum(v * large.get(k, 0) for k, v in small.items())
-    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
 
 
 def unrelated_share(units: list[str], unit_words: list[list[str]]) -> float:
@@ -158,17 +136,17 @@ def score(
     title = lines[0] if lines and len(lines[0]) <= 60 and len(lines) > 1 else ""
     title_copies = "\n".join(lines[1:]).count(title) if len(title) >= 4 else 0
 
-    function_words = lexicon.terms.get("function_words", set())
+    per_sentence = seg.content(lexicon.terms.get("function_words", set()))
     if len(seg.paragraphs) >= 3:
-        units = seg.paragraphs
-        unit_words = [content_words(w, lang, function_words) for w in seg.paragraph_words]
+        units, unit_words, i = seg.paragraphs, [], 0
+        for sents in seg.sentences:
+            unit_words.append([w for ws in per_sentence[i : i + len(sents)] for w in ws])
+            i += len(sents)
     else:  # few paragraphs: windows of SENTENCE_WINDOW sentences stand in for them
-        sents, words = seg.all_sentences, seg.sentence_words
-        k = SENTENCE_WINDOW
+        sents, k = seg.all_sentences, SENTENCE_WINDOW
         units = ["".join(sents[i : i + k]) for i in range(0, len(sents), k)]
         unit_words = [
-            content_words([w for ws in words[i : i + k] for w in ws], lang, function_words)
-            for i in range(0, len(sents), k)
+            [w for ws in per_sentence[i : i + k] for w in ws] for i in range(0, len(sents), k)
         ]
 
     shares = {

@@ -24,6 +24,7 @@ The English formulas are the standard ones, with a vowel-group syllable counter:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 from udfs import rules, segment
@@ -163,7 +164,7 @@ def score(
         out["common_char_share"] = common_share
         ease = (clamp(1 - (sentence_chars - 15) / 60) + clamp((common_share - 0.85) / 0.15)) / 2
     else:
-        syl = sum(syllables(w) for ws in seg.sentence_words for w in ws)
+        syl = sum(map(syllables, itertools.chain.from_iterable(seg.sentence_words)))
         fre, grade = flesch(n_words, len(sents), syl)
         out["flesch_reading_ease"] = fre
         out["flesch_kincaid_grade"] = grade

@@ -131,6 +131,20 @@ def common_zh_chars(n: int = 3500) -> frozenset[str]:
     return chars
 
 
+def content_words(words: list[str], lang: str, function_words: set[str]) -> list[str]:
+    """Topic-bearing words: zh words of two or more characters, en words lowercased with a
+    plural 's' dropped; function words and numbers left out."""
+    if lang == "zh":
+        return [w for w in words if len(w) >= 2 and not w.isdigit() and w not in function_words]
+    out = []
+    for w in words:
+        lw = w.lower()
+        if lw in function_words or lw.isdigit() or len(lw) < 3:
+            continue
+        out.append(lw[:-1] if lw.endswith("s") and not lw.endswith("ss") else lw)
+    return out
+
+
 class Segmented:
     """One document split once for every measure that needs it: paragraphs, the
     sentences of each paragraph, and the words of each sentence (jieba for zh)."""
@@ -159,6 +173,15 @@ class Segmented:
     @cached_property
     def paragraph_words(self) -> list[list[str]]:
         return [[w for ws in p for w in ws] for p in self.words]
+
+    def content(self, function_words: set[str]) -> list[list[str]]:
+        """Content words of each sentence (content_words), computed once per word list:
+        coherence and similarity both use them."""
+        cached = self.__dict__.get("_content")
+        if cached is None or cached[0] != function_words:
+            words = [content_words(ws, self.lang, function_words) for ws in self.sentence_words]
+            cached = self._content = (function_words, words)
+        return cached[1]
 
     @cached_property
     def word_count(self) -> int:

@@ -5,9 +5,9 @@ with the set's mean unit vector, so a document needs one dot product per set.
 
 Embedders share one interface, `embed(texts, langs=None) -> numpy array` of unit rows:
 
-* `HashedEmbedder` (default, no model to download, zh and en): hashed TF-IDF over words
-  (en: lowercase words; zh: jieba words), sublinear term frequency, rows scaled to unit
-  length. The IDF is fitted on the reference items, so words every item shares weigh
+* `HashedEmbedder` (default, no model to download, zh and en): hashed TF-IDF over
+  content words (segment.content_words: en lowercase words, zh jieba words, function
+  words and numbers left out), sublinear term frequency, rows scaled to unit length. The IDF is fitted on the reference items, so words every item shares weigh
   little. (Word bigrams and Chinese character bigrams were tried as extra features:
   they doubled the cost of the score step for no gain on the project's tests.)
 * `SentenceTransformerEmbedder`: a local sentence-transformers model folder.
@@ -39,22 +39,42 @@ def guess_lang(text: str) -> str:
     return "zh" if chars and len(_CJK.findall(text)) >= 0.2 * chars else "en"
 
 
-def features(text: str, lang: str, words: list[str] | None = None) -> Counter:
-    """Feature counts of one text: its words (jieba for zh), lowercased; `words` reuses
-    a segmentation the caller has."""
+def features(
+    text: str, lang: str, function_words: set[str], words: list[str] | None = None
+) -> Counter:
+    """Feature counts of one text: its content words (segment.content_words: lowercase,
+    no function words or numbers; jieba words for zh). `words` reuses content words the
+    caller already has."""
     if words is None:
-        words = segment.words(text, lang)
-    if lang == "zh":
-        return Counter(words)
-    return Counter(w.lower() for w in words)
+        words = segment.content_words(segment.words(text, lang), lang, function_words)
+    return Counter(words)
+
+
+def default_function_words() -> dict[str, set[str]]:
+    from udfs import rules
+
+    return {lang: rules.default_lexicon(lang).terms["function_words"] for lang in ("en", "zh")}
 
 
 class HashedEmbedder:
     """Hashed TF-IDF vectors (module docstring). `dim` buckets; `idf` per bucket (None: 1)."""
 
-    def __init__(self, dim: int = 1 << 16, idf: np.ndarray | None = None, seed: int = 0):
+    def __init__(
+        self,
+        dim: int = 1 << 16,
+        idf: np.ndarray | None = None,
+        seed: int = 0,
+        function_words: dict[str, set[str]] | None = None,
+    ):
         self.dim, self.seed = dim, seed
         self.idf = idf
+        # Per language, the words left out (the bundled lists unless given).
+        self.function_words = (
+            function_words if function_words is not None else default_function_words()
+        )
+
+    def _features(self, text: str, lang: str, words=None) -> Counter:
+        return features(text, lang, self.function_words.get(lang, set()), words)
 
     def _buckets(self, feats) -> np.ndarray:
         """Bucket of each feature. Features repeat (Zipf), so a per-process cache saves
@@ -75,13 +95,13 @@ class HashedEmbedder:
         langs = langs or [guess_lang(t) for t in texts]
         df = np.zeros(self.dim, dtype=np.float64)
         for text, lang in zip(texts, langs):
-            df[np.unique(self._buckets(features(text, lang)))] += 1
+            df[np.unique(self._buckets(self._features(text, lang)))] += 1
         self.idf = np.log((1 + len(texts)) / (1 + df)) + 1
         return self
 
     def sparse(self, text: str, lang: str, words: list[str] | None = None):
         """(bucket indices, unit-length weights) of one text; empty arrays for no features."""
-        feats = features(text, lang, words)
+        feats = self._features(text, lang, words)
         if not feats:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         buckets = self._buckets(feats)
@@ -110,6 +130,8 @@ class HashedEmbedder:
         return total / max(1, len(texts))
 
     def similarity(self, text: str, lang: str, mean: np.ndarray, words=None) -> float:
+        """Cosine of the text with `mean` (a mean of unit vectors); `words`: the text's
+        content words, if the caller has them."""
         idx, val = self.sparse(text, lang, words)
         return float(val @ mean[idx]) if len(idx) else 0.0
 

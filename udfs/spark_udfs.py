@@ -367,7 +367,10 @@ def _score_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[
             out["readability"].append(ra.pop("readability"))
             out["ch_parts"].append(ch)
             out["ra_parts"].append(ra)
-            words = [w for ws in seg.sentence_words for w in ws] if hashed else None
+            words = None
+            if hashed:  # the content words coherence used, when the lists agree
+                fw = embedder.function_words.get(lang, set())
+                words = [w for ws in seg.content(fw) for w in ws]
             for name, mean in refs.items():
                 if hashed:
                     sims[name].append(embedder.similarity(text, lang, mean, words))

@@ -1,19 +1,22 @@
 """dedup: the Ziya2 paper's content de-duplication (CD), `filtered` -> `deduped` + `duplicates`.
 
-Three stages, each over the survivors of the one before:
-  url    documents whose URLs normalise to the same page (`udfs.dedup.normalize_url`)
-  exact  documents equal once punctuation, symbols, emoji and whitespace are removed
-  near   MinHash LSH (datasketch, scheme pinned) or SimHash (64 bits, pigeonhole blocks);
-         candidate pairs are verified (exact Jaccard of the shingle sets, or the Hamming
-         distance) before they count.
+Three kinds of link between documents:
+  url    URLs that normalise to the same page (`udfs.dedup.normalize_url`)
+  exact  texts equal once punctuation, symbols, emoji and whitespace are removed
+  near   MinHash LSH (datasketch, scheme pinned) or SimHash (64 bits, pigeonhole blocks)
+         among one representative per exact group; candidate pairs are verified (exact
+         Jaccard of the shingle-hash sets, or the Hamming distance) before they count.
 
-Near-duplicate clusters are connected components of the verified pairs, computed in
-Spark by min-label propagation (no collect, no single-machine union-find); labels are
-doc ids, so the result does not depend on partitioning. The kept document of every group
-or cluster is the best one: quality tier high before medium, then lowest perplexity,
-then smallest doc_id. Oversized buckets (boilerplate shared by many pages) are capped:
-a bucket with more than `max_bucket_size` members links each member to the bucket's
-smallest doc_id only, so it yields n-1 candidate pairs instead of n(n-1)/2.
+All links form one graph whose connected components are the clusters, computed in Spark
+by min-label propagation (no collect, no single-machine union-find); labels are doc ids,
+so the result does not depend on partitioning. The kept document of a cluster is the
+best one: quality tier high before medium, then lowest perplexity, then smallest doc_id.
+Oversized buckets (boilerplate shared by many pages) are capped: a bucket with more than
+`max_bucket_size` members links each member to the bucket's smallest doc_id only, so it
+yields n-1 candidate pairs instead of n(n-1)/2.
+
+Keys (the Python part) are cached in the index table; a run keys only documents the index
+does not hold, and the rest is Spark SQL over keys, so it equals a full run.
 
 Every input row ends in `deduped` (with `dup_count`, the size of its cluster) or in
 `duplicates` (`doc_id`, `kept_doc_id` of the final kept document, `method`, `similarity`).
@@ -92,24 +95,19 @@ def _quality_order():
     return [tier.asc(), F.col("ppl").asc_nulls_last(), F.col("doc_id").asc()]
 
 
-def _group_stage(docs, key: str, method: str):
-    """Within each group of equal `key`, keep the best row. Returns (survivors, dup rows)."""
+def _group_edges(docs, key: str):
+    """Edges linking every member of a group of equal `key` to the group's smallest
+    doc_id (n-1 edges per group of n)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    w = Window.partitionBy(key).orderBy(*_quality_order())
-    ranked = docs.withColumn("_rank", F.row_number().over(w)).withColumn(
-        "_kept", F.first("doc_id").over(w)
+    keyed = docs.where(F.col(key).isNotNull()).select("doc_id", key)
+    head = F.min("doc_id").over(Window.partitionBy(key))
+    return (
+        keyed.withColumn("_head", head)
+        .where(F.col("doc_id") != F.col("_head"))
+        .select(F.col("_head").alias("a"), F.col("doc_id").alias("b"))
     )
-    keyed = F.col(key).isNotNull()
-    survivors = ranked.where(~keyed | (F.col("_rank") == 1)).drop("_rank", "_kept")
-    dups = ranked.where(keyed & (F.col("_rank") > 1)).select(
-        "doc_id",
-        F.col("_kept").alias("kept_doc_id"),
-        F.lit(method).alias("method"),
-        F.lit(1.0).alias("similarity"),
-    )
-    return survivors, dups
 
 
 def candidate_pairs(docs, cfg: DedupConfig):
@@ -199,35 +197,6 @@ def connected_components(edges, max_rounds: int):
     )
 
 
-def _near_stage(docs, cfg: DedupConfig):
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    edges = verified_edges(docs, candidate_pairs(docs, cfg), cfg).localCheckpoint()
-    components = connected_components(edges, cfg.max_rounds)
-    strongest = (
-        edges.select("a", "similarity").unionByName(edges.select(F.col("b").alias("a"), "similarity"))
-        .groupBy(F.col("a").alias("doc_id")).agg(F.max("similarity").alias("similarity"))
-    )  # fmt: skip
-    members = docs.join(components, "doc_id")
-    w = Window.partitionBy("component").orderBy(*_quality_order())
-    ranked = members.withColumn("_rank", F.row_number().over(w)).withColumn(
-        "_kept", F.first("doc_id").over(w)
-    )
-    dups = (
-        ranked.where(F.col("_rank") > 1)
-        .join(strongest, "doc_id")
-        .select(
-            "doc_id",
-            F.col("_kept").alias("kept_doc_id"),
-            F.lit("near").alias("method"),
-            "similarity",
-        )
-    )
-    survivors = docs.join(dups.select("doc_id"), "doc_id", "left_anti")
-    return survivors, dups
-
-
 def _key_config(cfg: DedupConfig) -> dict:
     return {
         "method": cfg.near_method, "shingle_en": cfg.shingle_en, "shingle_zh": cfg.shingle_zh,
@@ -295,42 +264,78 @@ def transform(filtered, cfg: DedupConfig, cached_keys=None):
 
 
 def resolve(docs, keys, cfg: DedupConfig):
-    """The URL, exact and near stages over documents and their key rows."""
+    """Documents and their key rows -> (deduped rows with dup_count, duplicate rows).
+
+    One graph: same-URL groups and exact groups link their members, verified near pairs
+    link theirs (near pairs are searched among one representative per exact group, as
+    exact copies share their shingles). A cluster is a connected component; its best
+    document is kept. So a copy of a page that lost to another page at its URL still
+    lands in that page's cluster."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     docs = docs.join(keys, "doc_id").localCheckpoint()
-    stages = []
+    edge_sets = []
     if cfg.url:
-        docs, dups = _group_stage(docs, "_url_key", "url")
-        stages.append(dups)
+        edge_sets.append(_group_edges(docs, "_url_key"))
     if cfg.exact:
-        docs, dups = _group_stage(docs, "_exact_key", "exact")
-        stages.append(dups)
+        edge_sets.append(_group_edges(docs, "_exact_key"))
+    near = None
     if cfg.near_method != "none":
-        docs, dups = _near_stage(docs, cfg)
-        stages.append(dups)
-    duplicates = stages[0] if stages else None
-    for more in stages[1:]:
-        duplicates = duplicates.unionByName(more)
-    if duplicates is None:
+        reps = docs
+        if cfg.exact:
+            first = F.row_number().over(Window.partitionBy("_exact_key").orderBy("doc_id"))
+            reps = docs.withColumn("_first", first).where(F.col("_first") == 1).drop("_first")
+        near = verified_edges(reps, candidate_pairs(reps, cfg), cfg).localCheckpoint()
+        edge_sets.append(near.select("a", "b"))
+    if not edge_sets:
         return docs.drop(*KEY_COLUMNS).withColumn("dup_count", F.lit(1)), None
-    # A document kept at one stage may be a duplicate at a later one: follow the chain
-    # (at most one step per later stage) to the finally kept document.
-    links = duplicates.select(
-        F.col("doc_id").alias("kept_doc_id"), F.col("kept_doc_id").alias("_next")
+    edges = edge_sets[0]
+    for more in edge_sets[1:]:
+        edges = edges.unionByName(more)
+    components = connected_components(edges.localCheckpoint(), cfg.max_rounds)
+
+    members = docs.join(components, "doc_id").select(
+        "doc_id", "component", "quality_tier", "ppl", "_url_key", "_exact_key",
+        # the exact group's representative: the one near pairs were searched for
+        (F.min("doc_id").over(Window.partitionBy("_exact_key")) if cfg.exact else F.col("doc_id")).alias("_rep"),
+    )  # fmt: skip
+    w = Window.partitionBy("component").orderBy(*_quality_order())
+    ranked = members.withColumn("_rank", F.row_number().over(w)).withColumn(
+        "_kept", F.first("doc_id").over(w)
     )
-    for _ in range(len(stages) - 1):
-        duplicates = duplicates.join(links, "kept_doc_id", "left").select(
-            "doc_id",
-            F.coalesce("_next", "kept_doc_id").alias("kept_doc_id"),
-            "method",
-            "similarity",
-        )
+    kept_keys = ranked.where(F.col("_rank") == 1).select(
+        F.col("doc_id").alias("_kept"), F.col("_url_key").alias("_kept_url"),
+        F.col("_exact_key").alias("_kept_exact"),
+    )  # fmt: skip
+    dups = ranked.where(F.col("_rank") > 1).join(kept_keys, "_kept")
+    if near is not None:
+        strongest = (
+            near.select("a", "similarity").unionByName(near.select(F.col("b").alias("a"), "similarity"))
+            .groupBy(F.col("a").alias("_rep")).agg(F.max("similarity").alias("_near_sim"))
+        )  # fmt: skip
+        dups = dups.join(strongest, "_rep", "left")
+    else:
+        dups = dups.withColumn("_near_sim", F.lit(None).cast("double"))
+    # How a document relates to the kept one: the same URL, the same text, similar text
+    # (its own near pair), or, failing those, linked through another page at its URL.
+    same_url = cfg.url & F.col("_url_key").isNotNull() & (F.col("_url_key") == F.col("_kept_url"))
+    same_text = cfg.exact & (F.col("_exact_key") == F.col("_kept_exact"))
+    method = (
+        F.when(same_url, "url").when(same_text, "exact")
+        .when(F.col("_near_sim").isNotNull(), "near")
+        .when(F.lit(cfg.url) & F.col("_url_key").isNotNull(), "url").otherwise("exact")
+    )  # fmt: skip
+    duplicates = dups.select(
+        "doc_id", F.col("_kept").alias("kept_doc_id"), method.alias("method"),
+        F.when(method == "near", F.col("_near_sim")).otherwise(F.lit(1.0)).alias("similarity"),
+    )  # fmt: skip
     counts = duplicates.groupBy(F.col("kept_doc_id").alias("doc_id")).agg(
         (F.count("*") + 1).alias("dup_count")
     )
     deduped = (
-        docs.drop(*KEY_COLUMNS)
+        docs.join(duplicates.select("doc_id"), "doc_id", "left_anti")
+        .drop(*KEY_COLUMNS)
         .join(counts, "doc_id", "left")
         .withColumn("dup_count", F.coalesce(F.col("dup_count"), F.lit(1)).cast("int"))
     )

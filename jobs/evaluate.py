@@ -478,6 +478,12 @@ def run(spark, cfg) -> dict:
         review["labels"] = review_summary(read_review(section.review_labels))
         values["human_unqualified_rate"] = review["labels"]["unqualified_rate"]
     verdicts = judge(values, section.gate)
+    if sampled == 0:  # nothing passes a gate by default: an empty sample fails it
+        verdicts.insert(0, {
+            "metric": "sampled_documents", "level": 0, "direction": "min", "value": 0.0,
+            "threshold": 1.0, "verdict": "fail", "tighten": "neither: the input is empty",
+            "measures": "documents evaluated",
+        })  # fmt: skip
     failed = [v["metric"] for v in verdicts if v["verdict"] == "fail"]
     summary = {
         "job": "evaluate",

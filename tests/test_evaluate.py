@@ -237,3 +237,9 @@ def test_fit_scaling_law_command(tmp_path, capsys):
     assert out["predictions"][0]["loss"] == pytest.approx(expected, rel=1e-3)
     assert set(out["intervals_95"]) == set(scaling.PARAMS)
     assert cli.main(["fit-scaling-law", str(tmp_path / "absent.csv")]) == 1
+
+
+def test_an_empty_table_fails_the_gate(spark, lake):
+    _write_scored(spark, lake, [])
+    with pytest.raises(evaluate.GateFailed, match="sampled_documents = 0 < 1"):
+        evaluate.run(spark, make_config(lake, "evaluate.review_sample=0"))

@@ -143,25 +143,23 @@ def filter_output_schema(input_schema):
 
 FILTER_COLUMNS = ("ppl", "lm_tokens", "removed_share", "rule_hits", "ppl_quantile", "quality_tier")
 _LEXICONS: dict[tuple, object] = {}
-_LIST_KEYS: dict[int, tuple] = {}
 
 
-def _lexicon(word_lists: dict, lang: str):
-    """The Aho-Corasick lexicon for these lists, built once per worker process. Keyed by
-    content: the lists arrive unpickled afresh with every task. The key costs about as
-    much as scoring a short document, so it is computed once per list object."""
+def _lexicons(word_lists: dict) -> Callable:
+    """lang -> the Aho-Corasick lexicon of these lists, built once per worker process.
+    Keyed by content, as the lists arrive unpickled afresh with every task; the key
+    costs about as much as scoring a short document, so a task computes it once, here."""
     from udfs import rules
 
-    content = _LIST_KEYS.get(id(word_lists))
-    if content is None or content[0] is not word_lists:
-        content = (word_lists, repr(sorted((c, sorted(v.items())) for c, v in word_lists.items())))
-        _LIST_KEYS.clear()  # one task's lists at a time
-        _LIST_KEYS[id(word_lists)] = content
-    key = (lang, content[1])
-    lex = _LEXICONS.get(key)
-    if lex is None:
-        lex = _LEXICONS[key] = rules.Lexicon(word_lists, lang)
-    return lex
+    content = repr(sorted((c, sorted(v.items())) for c, v in word_lists.items()))
+
+    def lexicon(lang: str):
+        lex = _LEXICONS.get((lang, content))
+        if lex is None:
+            lex = _LEXICONS[(lang, content)] = rules.Lexicon(word_lists, lang)
+        return lex
+
+    return lexicon
 
 
 def _filter_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
@@ -172,6 +170,7 @@ def _filter_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator
 
     settings: rules.Settings = config["settings"]
     models: dict[str, str] = config["models"]
+    lexicon = _lexicons(config["word_lists"])  # once per task
     for batch in batches:
         original = batch.column("text")
         texts = original.to_pylist()
@@ -187,7 +186,7 @@ def _filter_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator
         )
         for text, lang in zip(texts, batch.column("lang").to_pylist()):
             text = text or ""
-            outcome = rules.apply_rules(text, lang, _lexicon(config["word_lists"], lang), settings)
+            outcome = rules.apply_rules(text, lang, lexicon(lang), settings)
             reason, detail, score = outcome.reason, outcome.detail, lm.Perplexity(None, 0)
             if reason is None:
                 if lang not in models:
@@ -351,6 +350,7 @@ def _score_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[
     refs: dict[str, np.ndarray] = config["references"]
     embedder = _embedder(config["embedder"])
     hashed = config["embedder"]["kind"] == "hashed"
+    lexicon = _lexicons(config["word_lists"])  # once per task
     for batch in batches:
         texts = [t or "" for t in batch.column("text").to_pylist()]
         langs = batch.column("lang").to_pylist()
@@ -358,7 +358,7 @@ def _score_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[
         sims = {name: [] for name in refs}
         dense = None if hashed or not refs else embedder.embed(texts, langs)
         for row, (text, lang) in enumerate(zip(texts, langs)):
-            lex = _lexicon(config["word_lists"], lang)
+            lex = lexicon(lang)
             seg = segment.Segmented(text, lang, config["zh_segmenter"], config["user_dict"])
             ch = coherence.score(text, lang, seg, lex)
             ra = readability.score(text, lang, seg, lex)
@@ -429,6 +429,7 @@ def _measure_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterato
     from udfs import quality
 
     ints = ("tokens", "privacy", "toxic", "advertising", "html")
+    lexicon = _lexicons(config["word_lists"])  # once per task
     for batch in batches:
         names = batch.schema.names
         texts = [t or "" for t in batch.column("text").to_pylist()]
@@ -439,7 +440,7 @@ def _measure_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterato
         for text, lang in zip(texts, langs):
             lang = lang or "en"
             m = quality.doc_measures(
-                text, lang, _lexicon(config["word_lists"], lang), config["topics"]
+                text, lang, lexicon(lang), config["topics"]
             )
             for k in cols:
                 cols[k].append(m[k])

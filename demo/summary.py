@@ -14,16 +14,7 @@ import os
 
 from deltalake import DeltaTable, QueryBuilder
 
-TABLES = [
-    "raw",
-    "clean",
-    "filtered",
-    "deduped",
-    "duplicates",
-    "scored",
-    "score_summary",
-    "evaluation",
-]
+from jobs.tables import PIPELINE_TABLES
 
 
 def query(path: str, sql: str) -> list[dict]:
@@ -42,12 +33,12 @@ def main(argv=None) -> int:
     parser.add_argument("--rejects", default="rejects")
     args = parser.parse_args(argv)
     print(f"\nziya-data lake: {os.path.abspath(args.lake)}")
-    print(f"{'table':<12}{'version':>8}{'rows':>10}")
-    for name in [*TABLES, args.rejects]:
+    print(f"{'table':<14}{'version':>8}{'rows':>10}")
+    for name in [*PIPELINE_TABLES, args.rejects]:
         path = os.path.join(args.lake, name)
         if DeltaTable.is_deltatable(path):
             rows = query(path, "SELECT count(*) AS n FROM t")[0]["n"]
-            print(f"{name:<12}{DeltaTable(path).version():>8}{rows:>10}")
+            print(f"{name:<14}{DeltaTable(path).version():>8}{rows:>10}")
     path = os.path.join(args.lake, args.rejects)
     if DeltaTable.is_deltatable(path):
         print(f"\n{'rejects: step':<14}{'reason':<28}{'rows':>8}")

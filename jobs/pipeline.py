@@ -66,33 +66,14 @@ class Config:
 
 def summarize(tables) -> dict:
     """Rows per table and rejects per step and reason: bounded aggregates only."""
-    from pyspark.sql import functions as F
+    from jobs.runtime import reject_counts
+    from jobs.tables import PIPELINE_TABLES
 
-    names = [
-        "raw",
-        "clean",
-        "filtered",
-        "deduped",
-        "duplicates",
-        "scored",
-        "score_summary",
-        tables.rejects,
-    ]
     rows = {}
-    for name in names:
+    for name in [*PIPELINE_TABLES, tables.rejects]:
         if tables.exists(name):
             rows[name] = tables.read(name).count()
-    reasons: dict[str, dict[str, int]] = {}
-    if tables.exists(tables.rejects):
-        agg = (
-            tables.read(tables.rejects)
-            .groupBy("step", "reason")
-            .count()
-            .orderBy("step", F.desc("count"))
-        )
-        for r in agg.collect():
-            reasons.setdefault(r["step"], {})[r["reason"]] = int(r["count"])
-    return {"rows": rows, "rejects": reasons}
+    return {"rows": rows, "rejects": reject_counts(tables)}
 
 
 def run(spark, cfg: Config) -> dict:

@@ -103,6 +103,20 @@ def rejects_frame(result, step: str, run_id: str):
     )
 
 
+def reject_counts(tables) -> dict[str, dict[str, int]]:
+    """{step: {reason: rows}} of the rejects table, most frequent reason first (a bounded
+    aggregate); empty when no step has rejected anything yet."""
+    from pyspark.sql import functions as F
+
+    if not tables.exists(tables.rejects):
+        return {}
+    agg = tables.read(tables.rejects).groupBy("step", "reason").count()
+    out: dict[str, dict[str, int]] = {}
+    for r in agg.orderBy("step", F.desc("count"), "reason").collect():
+        out.setdefault(r["step"], {})[r["reason"]] = int(r["count"])
+    return out
+
+
 @dataclass(frozen=True)
 class StepCounts:
     rows_in: int

@@ -26,6 +26,12 @@ from typing import Any
 
 from jobs.config import TablesConfig
 
+# The tables the pipeline writes under their default names, in pipeline order (the
+# rejects table is named by tables.rejects).
+PIPELINE_TABLES = (
+    "raw", "clean", "filtered", "deduped", "duplicates", "scored", "score_summary", "evaluation",
+)  # fmt: skip
+
 
 class TableError(RuntimeError):
     """A user-fixable table problem (missing table, unsupported feature)."""

@@ -20,6 +20,7 @@ import json
 import statistics
 from pathlib import Path
 
+from jobs.score import auc
 from udfs import coherence, readability, segment
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -77,10 +78,6 @@ def flesch_agreement(texts: list[str]) -> dict:
     }
 
 
-def auc(good: list[float], bad: list[float]) -> float:
-    return sum((g > b) + 0.5 * (g == b) for g in good for b in bad) / (len(good) * len(bad))
-
-
 def web_vs_news(data: Path, news_docs: int = 500) -> dict:
     zh = data / "zh_text"
     with open(zh / "thucnews_cnews_sample1000.tsv", encoding="utf-8") as fh:
@@ -106,7 +103,7 @@ def web_vs_news(data: Path, news_docs: int = 500) -> dict:
         "chinesewebtext_docs": len(w),
         "coherence_mean_thucnews": statistics.mean(c for c, _ in n),
         "coherence_mean_chinesewebtext": statistics.mean(c for c, _ in w),
-        "coherence_auc_news_over_web": auc([c for c, _ in n], [c for c, _ in w]),
+        "coherence_auc_news_over_web": auc([c for c, _ in n + w], [1] * len(n) + [0] * len(w)),
         "web_pages_below_0.8_coherence": sum(c < 0.8 for c, _ in w) / len(w),
         "news_below_0.8_coherence": sum(c < 0.8 for c, _ in n) / len(n),
         "readability_mean_thucnews": statistics.mean(r for _, r in n),

@@ -266,9 +266,12 @@ def label_agreement(scored, labels, present: list[str], flag_below: float) -> di
     joined = labels.join(scored.select("doc_id", *present), "doc_id", "inner")
     rows = joined.collect()  # bounded: one row per label
     report: dict = {"labeled": labels.count(), "matched": len(rows)}
+    # one pass over the table for every attribute's flagged rate
+    totals = scored.agg(
+        *[F.avg((F.col(a) < flag_below).cast("double")).alias(a) for a in present]
+    ).first()
     for a in present:
         pairs = [(r[a], r[f"label_{a}"]) for r in rows if r[f"label_{a}"] in (0, 1)]
-        totals = scored.agg(F.avg((F.col(a) < flag_below).cast("double")).alias("rate")).first()
         report[a] = {
             "labels": len(pairs),
             "auc": auc([s for s, _ in pairs], [y for _, y in pairs]),
@@ -276,7 +279,7 @@ def label_agreement(scored, labels, present: list[str], flag_below: float) -> di
             "score_flagged_rate_on_labeled": (
                 sum(s < flag_below for s, _ in pairs) / len(pairs) if pairs else None
             ),
-            "score_flagged_rate_on_table": totals["rate"],
+            "score_flagged_rate_on_table": totals[a],
         }
     return report
 

@@ -33,10 +33,11 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/evaluate.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jobs.config import ConfigError, option
-from jobs.runtime import JobError, RunContext
+from jobs.runtime import JobError, RunContext, reject_counts
 
 # metric -> (level, direction, step to tighten when it fails, what it measures)
 METRICS = {
+    "sampled_documents": (0, "min", "neither: the input is empty", "documents evaluated"),
     "privacy_per_1k_tokens": (1, "max", "RF", "emails, phone, ID and card numbers"),
     "toxic_per_1k_tokens": (1, "max", "RF", "toxic word-list terms"),
     "advertising_per_1k_tokens": (1, "max", "RF", "advertising and gambling terms"),
@@ -48,6 +49,7 @@ METRICS = {
     "human_unqualified_rate": (3, "max", "AS and RF", "reviewed documents with any fault"),
 }
 DEFAULT_GATE = {
+    "sampled_documents": 1.0,  # a gate over nothing does not pass
     "privacy_per_1k_tokens": 1.0,
     "toxic_per_1k_tokens": 1.0,
     "advertising_per_1k_tokens": 1.0,
@@ -124,11 +126,14 @@ class GateFailed(JobError):
 
 
 def token_estimate():
-    """Spark SQL tokens of `text`, as udfs.quality.tokens counts them (en words + Han chars)."""
+    """Tokens of `text` in Spark SQL: English words (letters and digits, inner apostrophes
+    kept, as udfs.segment.en_words) plus Chinese characters, one token each. The unit of
+    every per-1,000-token rate and of the funnel."""
     from pyspark.sql import functions as F
 
     spaced = F.regexp_replace("text", "([\\x{4e00}-\\x{9fff}])", " $1 ")
-    return F.size(F.regexp_extract_all(spaced, F.lit("[\\p{L}\\p{N}]+"), 0))
+    word = "[\\p{L}\\p{N}]+(?:['’][\\p{L}\\p{N}]+)*"
+    return F.size(F.regexp_extract_all(spaced, F.lit(word), 0))
 
 
 def measure(sample, cfg: EvaluateConfig):
@@ -147,7 +152,15 @@ def measure(sample, cfg: EvaluateConfig):
         "word_lists": rules.load_word_lists(rules_dir),
         "topics": quality.load_topics(topics_dir),
     }
-    return sample.mapInArrow(document_measures(config), EVAL_MEASURES_DDL)
+    from pyspark.sql import functions as F
+
+    # Length and tokens are Spark SQL; the UDF passes them through beside what needs Python.
+    counted = sample.select(
+        "*",
+        F.length("text").cast("int").alias("_chars"),
+        token_estimate().cast("int").alias("_tokens"),
+    )
+    return counted.mapInArrow(document_measures(config), EVAL_MEASURES_DDL)
 
 
 def transform(table, cfg: EvaluateConfig, rows: int):
@@ -288,23 +301,6 @@ def funnel(tables, names: list[str]) -> list[dict]:
             for k in ("rows", "chars", "tokens"):
                 s[f"{k}_share"] = s[k] / first[k] if first[k] else None
     return steps
-
-
-def reject_reasons(tables) -> dict[str, dict[str, int]]:
-    from pyspark.sql import functions as F
-
-    if not tables.exists(tables.rejects):
-        return {}
-    rows = (
-        tables.read(tables.rejects)
-        .groupBy("step", "reason")
-        .count()
-        .orderBy("step", F.desc("count"))
-    )
-    out: dict[str, dict[str, int]] = {}
-    for r in rows.collect():
-        out.setdefault(r["step"], {})[r["reason"]] = int(r["count"])
-    return out
 
 
 # ---------------------------------------------------------------- human review
@@ -454,6 +450,7 @@ def run(spark, cfg) -> dict:
     try:
         values = metric_values(sample, measures)
         sampled = measures.count()
+        values["sampled_documents"] = float(sampled)
         bins = section.histogram_bins
         distributions = {
             "language": {r["lang"]: int(r["count"]) for r in measures.groupBy("lang").count().collect()},
@@ -478,12 +475,6 @@ def run(spark, cfg) -> dict:
         review["labels"] = review_summary(read_review(section.review_labels))
         values["human_unqualified_rate"] = review["labels"]["unqualified_rate"]
     verdicts = judge(values, section.gate)
-    if sampled == 0:  # nothing passes a gate by default: an empty sample fails it
-        verdicts.insert(0, {
-            "metric": "sampled_documents", "level": 0, "direction": "min", "value": 0.0,
-            "threshold": 1.0, "verdict": "fail", "tighten": "neither: the input is empty",
-            "measures": "documents evaluated",
-        })  # fmt: skip
     failed = [v["metric"] for v in verdicts if v["verdict"] == "fail"]
     summary = {
         "job": "evaluate",
@@ -497,7 +488,7 @@ def run(spark, cfg) -> dict:
         "failed": failed,
         "verdicts": verdicts,
         "funnel": funnel(ctx.tables, section.funnel_tables),
-        "rejects": reject_reasons(ctx.tables),
+        "rejects": reject_counts(ctx.tables),
         "step_order": list(STEPS),
         "by_source": by_source,
         "by_language": by_language,
@@ -513,7 +504,7 @@ def run(spark, cfg) -> dict:
                      metadata=ctx.commit_metadata(gate=summary["gate"], failed=failed))  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "summary.json").write_text(
-        json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n",
+        json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n",
         encoding="utf-8",
     )
     (out_dir / "report.html").write_text(report.render(summary), encoding="utf-8")
@@ -542,10 +533,6 @@ def _score_summary(tables, cfg) -> list[dict]:
 
 def _num(x):
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
-
-
-def _json_default(obj):
-    return str(obj)
 
 
 def main(argv=None) -> int:

@@ -23,10 +23,16 @@ LEX = {lang: rules.default_lexicon(lang) for lang in ("en", "zh")}
 # ---------------------------------------------------------------- per-document measures
 
 
-def test_tokens_count_english_words_and_chinese_characters():
-    assert quality.tokens("The bridge opens in 2025.") == 5
-    assert quality.tokens("老桥明年通车。") == 6
-    assert quality.tokens("Ziya2 模型") == 3
+def _tokens(spark, texts):
+    df = spark.createDataFrame([(t,) for t in texts], "text string")
+    return [r["n"] for r in df.select(evaluate.token_estimate().alias("n")).collect()]
+
+
+def test_tokens_count_english_words_and_chinese_characters(spark):
+    assert _tokens(spark, ["The bridge opens in 2025."]) == [5]
+    assert _tokens(spark, ["老桥明年通车。"]) == [6]
+    assert _tokens(spark, ["Ziya2 模型"]) == [3]
+    assert _tokens(spark, ["Don't stop"]) == [2]  # inner apostrophes, as segment.en_words
 
 
 def test_informativeness_measures():
@@ -127,7 +133,7 @@ def test_gate_fails_on_planted_pii_naming_metric_and_step(spark, lake):
     # 20 of 40 documents carry an email and a phone number: 40 matches
     summary = json.loads((lake / "_reports" / "evaluate" / "summary.json").read_text())
     assert summary["gate"] == "fail"
-    tokens = sum(quality.tokens(r[1]) for r in _scored_rows(pii_every=2))
+    tokens = sum(_tokens(spark, [r[1] for r in _scored_rows(pii_every=2)]))
     assert stored["privacy_per_1k_tokens"]["value"] == pytest.approx(1000 * 40 / tokens)
 
 

@@ -1,8 +1,9 @@
 """Per-document measures for the data-evaluation step (the Ziya2 paper's Table 1):
 counts the evaluate job sums into corpus-level rates and distributions.
 
-* tokens: English words plus Chinese characters (one Han character = one token). Rates
-  are "per 1,000 tokens" in this unit, for every language alike.
+* tokens (counted by the evaluate job in Spark SQL, jobs.evaluate.token_estimate):
+  English words plus Chinese characters, one Han character = one token. Rates are "per
+  1,000 tokens" in this unit, for every language alike.
 * privacy: e-mail addresses, phone numbers, Chinese ID numbers and bank card numbers
   (the filter step's patterns, with their checksums).
 * toxic, advertising: terms of the word lists (toxic_*; advertising and gambling).
@@ -22,7 +23,6 @@ from pathlib import Path
 
 from udfs import rules, segment
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 _HTML = re.compile(
     r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|&(?:nbsp|amp|lt|gt|quot|#\d+);|<script|javascript:",
     re.I,
@@ -44,11 +44,6 @@ def load_topics(topics_dir: str | Path) -> dict[str, dict[str, frozenset[str]]]:
         terms = [ln.strip().lower() for ln in path.read_text(encoding="utf-8").splitlines()]
         out.setdefault(lang, {})[topic] = frozenset(t for t in terms if t and not t.startswith("#"))
     return out
-
-
-def tokens(text: str) -> int:
-    han = len(_HAN.findall(text))
-    return han + len(segment.en_words(_HAN.sub(" ", text)))
 
 
 def distinct_3gram_share(text: str, lang: str) -> float:
@@ -85,7 +80,6 @@ def privacy_matches(text: str) -> int:
 def doc_measures(text: str, lang: str, lexicon: rules.Lexicon, topics) -> dict:
     found = lexicon.find(text)
     return {
-        "tokens": tokens(text),
         "privacy": privacy_matches(text),
         "toxic": sum(c in _TOXIC for _, _, c in found),
         "advertising": sum(c in _ADS for _, _, c in found),

@@ -428,7 +428,7 @@ EVAL_MEASURES_DDL = (
 def _measure_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
     from udfs import quality
 
-    ints = ("tokens", "privacy", "toxic", "advertising", "html")
+    ints = ("privacy", "toxic", "advertising", "html")
     lexicon = _lexicons(config["word_lists"])  # once per task
     for batch in batches:
         names = batch.schema.names
@@ -439,9 +439,7 @@ def _measure_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterato
         }
         for text, lang in zip(texts, langs):
             lang = lang or "en"
-            m = quality.doc_measures(
-                text, lang, lexicon(lang), config["topics"]
-            )
+            m = quality.doc_measures(text, lang, lexicon(lang), config["topics"])
             for k in cols:
                 cols[k].append(m[k])
         out = {
@@ -450,7 +448,8 @@ def _measure_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterato
             if "source" in names
             else pa.nulls(len(texts), pa.string()),
             "lang": pa.array(langs, pa.string()),
-            "chars": pa.array([len(t) for t in texts], pa.int32()),
+            "chars": batch.column("_chars"),
+            "tokens": batch.column("_tokens"),
         }
         out.update({k: pa.array(cols[k], pa.int32()) for k in ints})
         out["distinct_3gram"] = pa.array(cols["distinct_3gram"], pa.float64())
@@ -460,6 +459,7 @@ def _measure_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterato
 
 
 def document_measures(config: dict) -> Callable:
-    """mapInArrow function: (doc_id, text, lang?, source?) -> EVAL_MEASURES_DDL rows
-    (udfs.quality.doc_measures). `config`: word_lists, topics."""
+    """mapInArrow function: (doc_id, text, _chars, _tokens, lang?, source?) ->
+    EVAL_MEASURES_DDL rows (udfs.quality.doc_measures; length and tokens come from
+    Spark SQL). `config`: word_lists, topics."""
     return functools.partial(_measure_batches, config=config)

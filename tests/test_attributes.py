@@ -57,6 +57,25 @@ def test_flesch_values_are_the_standard_formulas():
     assert r["flesch_kincaid_grade"] == pytest.approx(0.39 * 4.5 + 11.8 * 24 / 9 - 15.59)
 
 
+def test_fast_counts_equal_their_regex_definitions():
+    """han_count and _space_before_marks are faster forms of two regex counts."""
+    import re
+
+    han = re.compile("[\u4e00-\u9fff]")
+    space_before = re.compile(r"\w\s+[,;:!?](?!\w)|\w\s+\.(?=\s|$)")
+    texts = [
+        "小猫坐在垫子上。它很高兴！",
+        "㐀䶿一鿿龥 𠀀 ꀀ 丂 乙",  # range edges, CJK extension A and B, Yi
+        "lone surrogate \ud800 中",
+        "a ,b word , x  . y ( , z end . ab\t;c _ ; 9 !",
+        "Well , then ; and : so ! why ? fine .\nnext ,line",
+        "",
+    ]
+    for text in texts:
+        assert readability.han_count(text) == len(han.findall(text)), text
+        assert readability._space_before_marks(text) == len(space_before.findall(text)), text
+
+
 def test_chinese_counts():
     r = ra("小猫坐在垫子上。它很高兴！", "zh")
     assert r["mean_sentence_chars"] == 6.5

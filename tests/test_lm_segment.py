@@ -26,6 +26,33 @@ def test_sentences_and_words():
         "市政府", "周一", "批准", "了", "新", "公园", "的", "建设", "预算", "。"]  # fmt: skip
 
 
+def test_fast_cut_gives_the_librarys_tokens():
+    """zh_words drives jieba-next's route itself (segment._cut_no_hmm); it must give what
+    the library's own lcut gives, on the awkward cases too: letters and digits inside
+    Chinese, runs of spaces, tabs, full-width marks, emoji, lone ASCII letters."""
+    rng = random.Random(11)
+    texts = [prose.zh_document(rng) for _ in range(100)] + [
+        "iPhone15 在 2024年 发布，价格5999元。",
+        "a b  c\t中文\u3000空格 x1y2 ……！？",
+        "C++ 和 C# 的 3.5% 增长 & 下降_测试",
+        "表情😀符号★ 与 email@example.com 地址",
+        "",
+        "   ",
+    ]
+    tok = segment.zh_tokenizer("jieba-next")
+    for text in texts:
+        expected = [w for w in tok.lcut(text, HMM=False) if not w.isspace()]
+        assert segment.zh_words(text, "jieba-next") == expected, text[:40]
+
+
+def test_fast_cut_follows_a_user_dictionary(tmp_path):
+    udict = tmp_path / "user.txt"
+    udict.write_text("子曰学而时习之 100 n\n", encoding="utf-8")
+    assert segment.zh_words("子曰学而时习之", "jieba-next") != ["子曰学而时习之"]
+    assert segment.zh_words("子曰学而时习之。", "jieba-next", user_dict=str(udict)) == [
+        "子曰学而时习之", "。"]  # fmt: skip
+
+
 def _parity(texts):
     diff = [
         t[:60] for t in texts if segment.zh_words(t, "jieba-next") != segment.zh_words(t, "jieba")

@@ -18,7 +18,9 @@ MIN_UNIT_WORDS content words whose cosine falls below UNRELATED_COSINE.
 
 from __future__ import annotations
 
+import bisect
 import math
+import operator
 import re
 from collections import Counter
 
@@ -51,27 +53,34 @@ _FORM = ("form_fields", "boilerplate")
 
 def unrelated_share(units: list[str], unit_words: list[list[str]]) -> float:
     """Share of characters in units whose content words hardly overlap the rest's."""
-    bags = [Counter(w) for w in unit_words]
-    total: Counter = Counter()
-    for bag in bags:
-        total.update(bag)
-    total_sq = sum(v * v for v in total.values())
-    total_n = sum(total.values())
+    total = Counter(w for words in unit_words for w in words)
+    counts = list(total.values())
+    total_sq = sum(map(operator.mul, counts, counts))
+    total_n = sum(counts)
     chars = sum(len(u) for u in units) or 1
     flagged = 0
-    for unit, bag, words in zip(units, bags, unit_words):
+    for unit, words in zip(units, unit_words):
         if len(words) < MIN_UNIT_WORDS or total_n - len(words) < MIN_UNIT_WORDS:
             continue
         # cosine(bag, total - bag) without building the difference:
         # bag.(total - bag) = bag.total - |bag|^2; |total - bag|^2 = |total|^2 - 2 bag.total + |bag|^2
-        dot_total = sum(v * total[k] for k, v in bag.items())
-        bag_sq = sum(v * v for v in bag.values())
+        bag = Counter(words)
+        counts = list(bag.values())
+        dot_total = sum(map(operator.mul, counts, map(total.__getitem__, bag)))
+        bag_sq = sum(map(operator.mul, counts, counts))
         rest_sq = total_sq - 2 * dot_total + bag_sq
         dot = dot_total - bag_sq
         cos = dot / math.sqrt(bag_sq * rest_sq) if rest_sq > 0 else 0.0
         if cos < UNRELATED_COSINE:
             flagged += len(unit)
     return flagged / chars
+
+
+def _url_chars(text: str) -> int:
+    # Substring tests first: most texts hold no URL, and the regex scan is slow.
+    if "://" not in text and "www." not in text.lower():
+        return 0
+    return sum(len(m.group(0)) for m in _URL.finditer(text))
 
 
 def _spans(text: str, parts: list[str]) -> list[tuple[int, int]]:
@@ -85,6 +94,21 @@ def _spans(text: str, parts: list[str]) -> list[tuple[int, int]]:
         pos = start + len(part)
         spans.append((start, pos))
     return spans
+
+
+def _terms_by_sentence(text: str, sentences: list[str], matches: list[tuple[int, int, str]]):
+    """(sentence, {(category, term)}) for each sentence holding a whole lexicon match:
+    one search of the text, matches dealt to sentences by position."""
+    if not matches:
+        return []
+    spans = _spans(text, sentences)
+    starts = [start for start, _ in spans]
+    found: dict[int, set[tuple[str, str]]] = {}
+    for a, b, category in matches:
+        i = bisect.bisect_right(starts, a) - 1  # the last sentence starting at or before a
+        if i >= 0 and b <= spans[i][1]:
+            found.setdefault(i, set()).add((category, text[a:b].lower()))
+    return [(sentences[i], terms) for i, terms in sorted(found.items())]
 
 
 def list_line_share(lines: list[str], short: int) -> float:
@@ -114,13 +138,7 @@ def score(
     chars = sum(len(ln) for ln in lines) or 1
 
     ad_chars = form_chars = 0
-    matches = lexicon.find(text)  # one search; matches are dealt to sentences by position
-    for sentence, (start, end) in zip(seg.all_sentences, _spans(text, seg.all_sentences)):
-        terms = (
-            {(c, text[a:b].lower()) for a, b, c in matches if a >= start and b <= end}
-            if matches
-            else ()
-        )
+    for sentence, terms in _terms_by_sentence(text, seg.all_sentences, seg.terms(lexicon)):
         ad = sum(c in _AD for c, _ in terms)  # different terms, not repeats of one
         form = sum(c in _FORM for c, _ in terms)
         short = len(sentence.strip()) < SHORT_SENTENCE
@@ -153,7 +171,7 @@ def score(
         "advertising": ad_chars / chars,
         "navigation": sum(rules.is_navigation_line(ln, lexicon) for ln in lines) / n_lines,
         "form": form_chars / chars,
-        "url": sum(len(m.group(0)) for m in _URL.finditer(text)) / chars,
+        "url": _url_chars(text) / chars,
         "repeated_lines": repeats / n_lines,
         "repeated_title": max(0, title_copies - 1) / max(1, len(seg.all_sentences)),
         "unrelated": unrelated_share(units, unit_words),

@@ -325,11 +325,13 @@ def default_thresholds() -> dict[str, float]:
 
 # ---- document rules: structure first ----
 
-_NAV_SEPARATORS = re.compile(r"\s*[|·•»>/]\s*")
+# A bare character class: the regex scan can skip straight to a separator.
+_NAV_SEPARATORS = re.compile(r"[|·•»>/]")
 
 
 def is_navigation_line(line: str, lexicon: Lexicon) -> bool:
-    items = [i for i in _NAV_SEPARATORS.split(line.lower()) if i]
+    """Every item of the (stripped) line, between separators, is a menu word."""
+    items = [i for i in map(str.strip, _NAV_SEPARATORS.split(line.lower())) if i]
     nav = lexicon.terms["navigation"]
     return bool(items) and all(i in nav for i in items)
 

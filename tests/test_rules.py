@@ -1,5 +1,8 @@
 """Every rule: a document it must catch and a similar one it must pass."""
 
+import random
+from collections import Counter
+
 import pytest
 
 from udfs import rules as R
@@ -280,3 +283,42 @@ def test_ngram_profile_matches_a_direct_count():
     # "a b c a b" occurs at units 0 and 3: together they cover units 0-7, all but "d".
     assert doc.ngrams(5).dup_share == pytest.approx(8 / 9)
     assert doc.ngrams(3).top_share == pytest.approx(2 * 3 / 9)  # "a b c" twice
+
+
+def _direct_ngram_profile(units: list[str], n: int) -> tuple[float, float]:
+    """(top share, repeated share) by counting n-gram tuples: the definition."""
+    total = sum(map(len, units))
+    grams = [tuple(units[i : i + n]) for i in range(len(units) - n + 1)]
+    counts = Counter(grams)
+    top = max(counts.values(), default=0)
+    if len(grams) < 2 or top < 2:
+        return 0.0, 0.0
+    top_chars = max(sum(map(len, g)) for g, c in counts.items() if c == top)
+    covered = [False] * len(units)
+    for i, g in enumerate(grams):
+        if counts[g] > 1:
+            covered[i : i + n] = [True] * n
+    return top * top_chars / total, sum(len(u) for u, c in zip(units, covered) if c) / total
+
+
+def test_ngram_profiles_equal_a_direct_count_on_varied_text():
+    rng = random.Random(7)
+    words = ["a", "bb", "ccc", "the", "river", "x"]
+    texts = [
+        (" ".join(rng.choice(words) for _ in range(rng.randint(1, 60))), "en") for _ in range(60)
+    ]
+    texts += [
+        ("".join(rng.choice("天地人和水火") for _ in range(rng.randint(1, 80))), "zh")
+        for _ in range(60)
+    ]
+    # equally frequent 2-grams of different lengths: the longer one is the top one
+    texts.append(("aa b aa b c dd e c dd e", "en"))
+    for text, lang in texts:
+        doc = R.Doc(text, lang, LEX[lang])
+        for n in (2, 3, 4, 5, 10):
+            got = R.ngram_profiles(*doc._unit_arrays, (n,), dup_for=(n,))[n]
+            top, dup = _direct_ngram_profile(doc.units, n)
+            assert (got.top_share, got.dup_share) == (pytest.approx(top), pytest.approx(dup)), (
+                text,
+                n,
+            )

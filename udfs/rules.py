@@ -193,7 +193,9 @@ class Doc:
 
 @dataclass(frozen=True)
 class NgramProfile:
-    top_share: float  # characters covered by the most frequent n-gram (all its occurrences)
+    # characters covered by the most frequent n-gram (all its occurrences; of equally
+    # frequent n-grams, the one with the most characters)
+    top_share: float
     dup_share: float  # characters inside n-grams that occur more than once
 
 
@@ -231,65 +233,53 @@ def prefix_hashes(ids):
 def ngram_profiles(
     prefix, lengths, ns: tuple[int, ...], dup_for: tuple[int, ...] = ()
 ) -> dict[int, NgramProfile]:
-    """N-gram statistics for several n at once from prefix hashes: the hashes of all n go
-    into one sort (each n salted apart), then runs of equal hashes give the counts."""
+    """N-gram statistics for several n from prefix hashes. Per n, the n-gram hashes are
+    sorted and runs of equal hashes give the counts. Of equally frequent n-grams the top
+    one is the one with the most characters. Positions (an argsort) are needed for that
+    and for repeated coverage; units of one character each (zh) without a repeated-coverage
+    question sort the bare values, which is faster."""
     import numpy as np
 
     units = len(lengths)
     total = lengths.sum()
     result = {n: NgramProfile(0.0, 0.0) for n in ns}  # too short for an n: nothing repeats
-    ns = tuple(n for n in ns if units - n + 1 >= 2)
-    if not ns or total == 0:
+    if total == 0:
         return result
     _, inv = _powers(units)
-    parts, groups = [], []
-    with np.errstate(over="ignore"):
-        for g, n in enumerate(ns):
-            count = units - n + 1
-            parts.append(((prefix[n:] - prefix[:count]) * inv[:count]) ^ np.uint64(_SALTS[g]))
-            groups.append(np.full(count, g, dtype=np.int8))
-    hashes = np.concatenate(parts)
-    group_of = np.concatenate(groups)
-    position = np.concatenate([np.arange(units - n + 1) for n in ns])
-    order = np.argsort(hashes, kind="stable")
-    ordered = hashes[order]
-    run_start = np.empty(len(order), dtype=bool)
-    run_start[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=run_start[1:])
-    starts = np.flatnonzero(run_start)
-    sizes = np.diff(np.append(starts, len(order)))
-    run_group = group_of[order[starts]]
-    run_first = position[order[starts]]  # stable sort: the earliest occurrence leads its run
-    for g, n in enumerate(ns):
-        in_group = np.flatnonzero(run_group == g)
-        if len(in_group) == 0:
+    unit_chars = bool((lengths == 1).all())
+    char_offset = np.concatenate(([0.0], np.cumsum(lengths)))
+    for n in ns:
+        count = units - n + 1
+        if count < 2:
             continue
-        best = in_group[sizes[in_group].argmax()]
-        if sizes[best] < 2:
+        with np.errstate(over="ignore"):
+            hashes = (prefix[n:] - prefix[:count]) * inv[:count]
+        order = None if unit_chars and n not in dup_for else np.argsort(hashes)
+        ordered = np.sort(hashes) if order is None else hashes[order]
+        run_start = np.empty(count, dtype=bool)
+        run_start[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=run_start[1:])
+        starts = np.flatnonzero(run_start)
+        sizes = np.diff(np.append(starts, count))
+        top = sizes.max()
+        if top < 2:
             continue
-        first = run_first[best]
-        top_share = float(sizes[best] * lengths[first : first + n].sum() / total)
-        if n not in dup_for:
+        if order is None:  # every n-gram has n characters
+            top_chars = float(n)
+        else:  # every occurrence of an n-gram has the same units: any one gives its length
+            first = order[starts[sizes == top]]
+            top_chars = float((char_offset[first + n] - char_offset[first]).max())
+        top_share = float(top * top_chars / total)
+        if order is None or n not in dup_for:
             result[n] = NgramProfile(top_share, float("nan"))
             continue
-        member = np.repeat((sizes > 1) & (run_group == g), sizes)
-        repeated = position[order[member]]
-        edges = np.zeros(units + 1, dtype=np.int64)
-        np.add.at(edges, repeated, 1)
-        np.add.at(edges, repeated + n, -1)
+        repeated = order[np.repeat(sizes > 1, sizes)]  # start of every repeated n-gram
+        edges = np.bincount(repeated, minlength=units + 1) - np.bincount(
+            repeated + n, minlength=units + 1
+        )
         covered = np.cumsum(edges[:-1]) > 0
         result[n] = NgramProfile(top_share, float(lengths[covered].sum() / total))
     return result
-
-
-_SALTS = (
-    0,
-    0x5BD1E9955BD1E995,
-    0x27D4EB2F165667C5,
-    0x94D049BB133111EB,
-    0xBF58476D1CE4E5B9,
-    0x2545F4914F6CDD1D,
-)
 
 
 # ---------------------------------------------------------------- the registry

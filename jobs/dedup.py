@@ -35,6 +35,9 @@ from jobs.config import ConfigError, option
 from jobs.runtime import JobError, RunContext
 
 KEY_COLUMNS = ("_url_key", "_exact_key", "_bands", "_shingles", "_simhash")
+# How keys are computed (udfs.dedup); raised when that changes, so old index rows are rebuilt.
+# 2: shingle ids by polynomial over unit ids instead of xxh32 of the shingle strings.
+KEY_VERSION = 2
 # What the key columns depend on: an index built with other values is rebuilt.
 KEY_SETTINGS = (
     "near_method",
@@ -110,16 +113,32 @@ def _group_edges(docs, key: str):
     )
 
 
+# A table of at most this many rows (doc ids and small keys: tens of MB) is broadcast
+# to the join's other side, which is then streamed instead of shuffled.
+BROADCAST_ROWS = 1_000_000
+
+
+def _materialized(df):
+    """`df` computed once; with a broadcast hint when it is small (see BROADCAST_ROWS)."""
+    from pyspark.sql import functions as F
+
+    df = df.localCheckpoint()
+    return F.broadcast(df) if df.count() <= BROADCAST_ROWS else df
+
+
 def candidate_pairs(docs, cfg: DedupConfig):
-    """(a, b) with a < b sharing a band key; capped buckets link to their smallest member."""
-    from pyspark.sql import Window
+    """(a, b) with a < b sharing a band key; capped buckets link to their smallest member.
+    Most buckets hold one document, so the shared ones are found first (an aggregate)
+    and only their members are paired."""
     from pyspark.sql import functions as F
 
     banded = docs.select("doc_id", F.posexplode("_bands").alias("_band", "_key"))
-    bucket = Window.partitionBy("_band", "_key")
-    banded = banded.withColumn("_size", F.count("*").over(bucket)).withColumn(
-        "_head", F.min("doc_id").over(bucket)
+    shared = (
+        banded.groupBy("_band", "_key")
+        .agg(F.count("*").alias("_size"), F.min("doc_id").alias("_head"))
+        .where(F.col("_size") > 1)
     )
+    banded = banded.join(_materialized(shared), ["_band", "_key"])
     small = banded.where(F.col("_size") <= cfg.max_bucket_size)
     pairs = (
         small.alias("x")
@@ -139,9 +158,14 @@ def candidate_pairs(docs, cfg: DedupConfig):
 def verified_edges(docs, pairs, cfg: DedupConfig):
     """Candidate pairs that pass the similarity check, with their similarity: the exact
     Jaccard of the two shingle-hash sets (MinHash), or 1 - Hamming/64 of the two
-    fingerprints (SimHash). Spark SQL over stored keys: no text, no Python."""
+    fingerprints (SimHash). Spark SQL over stored keys: no text, no Python. Only the
+    documents on a pair are joined (the shingle sets are the widest column there is)."""
     from pyspark.sql import functions as F
 
+    ids = pairs.select(F.col("a").alias("doc_id")).unionByName(
+        pairs.select(F.col("b").alias("doc_id"))
+    )
+    docs = docs.join(_materialized(ids.distinct()), "doc_id")
     if cfg.near_method == "simhash":
         keys = docs.select("doc_id", "_simhash")
         joined = pairs.join(keys.toDF("a", "_ha"), "a").join(keys.toDF("b", "_hb"), "b")
@@ -161,7 +185,12 @@ def verified_edges(docs, pairs, cfg: DedupConfig):
 
 def connected_components(edges, max_rounds: int):
     """(doc_id, component) for every doc on an edge; component = smallest doc_id reachable.
-    Min-label propagation over both edge directions until no label changes."""
+
+    Min-label propagation with pointer jumping: each round a document takes the smallest
+    label among its own and its neighbours' (hook), then the label of that label (jump).
+    Labels only fall and stay inside the component, so at the fixed point every document
+    holds the component's smallest doc_id; jumping makes the rounds grow with the log of
+    the longest path rather than with the path (a chain of 16 settles in about 5)."""
     from pyspark.sql import functions as F
 
     both = edges.select("a", "b").unionByName(
@@ -176,20 +205,23 @@ def connected_components(edges, max_rounds: int):
             .groupBy(F.col("b").alias("doc_id"))
             .agg(F.min("label").alias("best"))
         )
+        hooked = labels.join(proposed, "doc_id", "left").select(
+            "doc_id",
+            F.col("component").alias("_old"),
+            F.least("component", F.coalesce("best", "component")).alias("_hooked"),
+        )
+        parents = hooked.select(F.col("doc_id").alias("_hooked"), F.col("_hooked").alias("_up"))
         updated = (
-            labels.join(proposed, "doc_id", "left")
+            hooked.join(parents, "_hooked", "left")
             .select(
-                "doc_id", F.least("component", F.coalesce("best", "component")).alias("component")
+                "doc_id",
+                F.least("_hooked", F.coalesce("_up", "_hooked")).alias("component"),
+                "_old",
             )
             .localCheckpoint()
         )
-        changed = (
-            updated.join(labels.toDF("doc_id", "old"), "doc_id")
-            .where(F.col("component") != F.col("old"))
-            .limit(1)
-            .count()
-        )
-        labels = updated
+        changed = updated.where(F.col("component") != F.col("_old")).limit(1).count()
+        labels = updated.select("doc_id", "component")
         if changed == 0:
             return labels
     raise JobError(
@@ -209,16 +241,28 @@ def key_settings_hash(cfg: DedupConfig) -> str:
     import hashlib
     import json
 
-    blob = json.dumps({k: getattr(cfg, k) for k in KEY_SETTINGS}, sort_keys=True)
+    settings = {k: getattr(cfg, k) for k in KEY_SETTINGS}
+    blob = json.dumps({**settings, "key_version": KEY_VERSION}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def compute_keys(docs, cfg: DedupConfig):
-    """(doc_id, key columns) for `docs` (the Python part: shingles, signatures)."""
+# What ranking needs besides the keys: carried with them, so the graph never joins text.
+RANK_COLUMNS = ("quality_tier", "ppl")
+
+
+def compute_keys(docs, cfg: DedupConfig, carry: tuple[str, ...] = ()):
+    """(doc_id, key columns, `carry` columns passed through) for `docs` (the Python part:
+    shingles, signatures)."""
+    from pyspark.sql.types import StructType
+
     from udfs.spark_udfs import DEDUP_KEYS_DDL, dedup_keys
 
-    return docs.select("doc_id", "url", "text", "lang").mapInArrow(
-        dedup_keys(_key_config(cfg)), DEDUP_KEYS_DDL
+    schema = StructType.fromDDL(DEDUP_KEYS_DDL)
+    for name in carry:
+        schema = schema.add(docs.schema[name])
+    config = {**_key_config(cfg), "carry": list(carry)}
+    return docs.select("doc_id", "url", "text", "lang", *carry).mapInArrow(
+        dedup_keys(config), schema
     )
 
 
@@ -234,22 +278,24 @@ def _with_defaults(filtered):
     return docs
 
 
-def gather_keys(docs, cfg: DedupConfig, cached_keys=None, materialize: bool = False):
-    """(key rows of every document, the key rows computed now). Documents found in
-    `cached_keys` (index rows: doc_id + key columns) are not keyed again. `materialize`
-    computes the new rows once (the job also appends them to the index)."""
+def gather_keys(docs, cfg: DedupConfig, cached_keys=None):
+    """(node rows of every document: doc_id, key columns and RANK_COLUMNS; the key rows
+    computed now, for the index). Documents found in `cached_keys` (index rows: doc_id +
+    key columns) are not keyed again. Both are materialized: the new keys are computed
+    once (the job also appends them to the index)."""
     new_docs = (
         docs
         if cached_keys is None
         else docs.join(cached_keys.select("doc_id"), "doc_id", "left_anti")
     )
-    fresh = compute_keys(new_docs, cfg)
-    if materialize:
-        fresh = fresh.localCheckpoint()
-    if cached_keys is None:
-        return fresh, fresh
-    cached = cached_keys.select("doc_id", *KEY_COLUMNS).join(docs.select("doc_id"), "doc_id")
-    return cached.unionByName(fresh), fresh
+    nodes = compute_keys(new_docs, cfg, carry=RANK_COLUMNS).localCheckpoint()
+    fresh = nodes.select("doc_id", *KEY_COLUMNS)
+    if cached_keys is not None:
+        cached = cached_keys.select("doc_id", *KEY_COLUMNS).join(
+            docs.select("doc_id", *RANK_COLUMNS), "doc_id"
+        )
+        nodes = cached.unionByName(nodes).localCheckpoint()
+    return nodes, fresh
 
 
 def transform(filtered, cfg: DedupConfig, cached_keys=None):
@@ -259,12 +305,14 @@ def transform(filtered, cfg: DedupConfig, cached_keys=None):
     if missing:
         raise JobError(f"dedup.input has no column {', '.join(sorted(missing))}")
     docs = _with_defaults(filtered)
-    keys, _ = gather_keys(docs, cfg, cached_keys)
-    return resolve(docs, keys, cfg)
+    nodes, _ = gather_keys(docs, cfg, cached_keys)
+    return resolve(docs, nodes, cfg)
 
 
-def resolve(docs, keys, cfg: DedupConfig):
-    """Documents and their key rows -> (deduped rows with dup_count, duplicate rows).
+def resolve(docs, nodes, cfg: DedupConfig):
+    """Documents and their node rows (gather_keys) -> (deduped rows with dup_count,
+    duplicate rows). The graph works on the node rows; the documents' text meets it only
+    at the end, when the duplicates are taken out (a broadcast join when they are few).
 
     One graph: same-URL groups and exact groups link their members, verified near pairs
     link theirs (near pairs are searched among one representative per exact group, as
@@ -274,28 +322,28 @@ def resolve(docs, keys, cfg: DedupConfig):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    docs = docs.join(keys, "doc_id").localCheckpoint()
     edge_sets = []
     if cfg.url:
-        edge_sets.append(_group_edges(docs, "_url_key"))
+        edge_sets.append(_group_edges(nodes, "_url_key"))
     if cfg.exact:
-        edge_sets.append(_group_edges(docs, "_exact_key"))
+        edge_sets.append(_group_edges(nodes, "_exact_key"))
     near = None
     if cfg.near_method != "none":
-        reps = docs
+        reps = nodes.select("doc_id", "_exact_key", "_bands", "_shingles", "_simhash")
         if cfg.exact:
             first = F.row_number().over(Window.partitionBy("_exact_key").orderBy("doc_id"))
-            reps = docs.withColumn("_first", first).where(F.col("_first") == 1).drop("_first")
+            reps = reps.withColumn("_first", first).where(F.col("_first") == 1).drop("_first")
+        reps = reps.localCheckpoint()
         near = verified_edges(reps, candidate_pairs(reps, cfg), cfg).localCheckpoint()
         edge_sets.append(near.select("a", "b"))
     if not edge_sets:
-        return docs.drop(*KEY_COLUMNS).withColumn("dup_count", F.lit(1)), None
+        return docs.withColumn("dup_count", F.lit(1)), None
     edges = edge_sets[0]
     for more in edge_sets[1:]:
         edges = edges.unionByName(more)
     components = connected_components(edges.localCheckpoint(), cfg.max_rounds)
 
-    members = docs.join(components, "doc_id").select(
+    members = nodes.join(components, "doc_id").select(
         "doc_id", "component", "quality_tier", "ppl", "_url_key", "_exact_key",
         # the exact group's representative: the one near pairs were searched for
         (F.min("doc_id").over(Window.partitionBy("_exact_key")) if cfg.exact else F.col("doc_id")).alias("_rep"),
@@ -330,13 +378,13 @@ def resolve(docs, keys, cfg: DedupConfig):
         "doc_id", F.col("_kept").alias("kept_doc_id"), method.alias("method"),
         F.when(method == "near", F.col("_near_sim")).otherwise(F.lit(1.0)).alias("similarity"),
     )  # fmt: skip
+    duplicates = duplicates.localCheckpoint()
     counts = duplicates.groupBy(F.col("kept_doc_id").alias("doc_id")).agg(
         (F.count("*") + 1).alias("dup_count")
     )
     deduped = (
-        docs.join(duplicates.select("doc_id"), "doc_id", "left_anti")
-        .drop(*KEY_COLUMNS)
-        .join(counts, "doc_id", "left")
+        docs.join(_materialized(duplicates.select("doc_id")), "doc_id", "left_anti")
+        .join(_materialized(counts), "doc_id", "left")
         .withColumn("dup_count", F.coalesce(F.col("dup_count"), F.lit(1)).cast("int"))
     )
     return deduped, duplicates
@@ -374,15 +422,14 @@ def run(spark, cfg) -> dict:
     rows_in = filtered.count()
     docs = _with_defaults(filtered)
     cached, rebuild = read_index(tables, section)
-    keys, fresh = gather_keys(docs, section, cached, materialize=True)
-    deduped, duplicates = resolve(docs, keys, section)
-    deduped = deduped.localCheckpoint()
+    nodes, fresh = gather_keys(docs, section, cached)
+    deduped, duplicates = resolve(docs, nodes, section)
+    # Counting reads doc ids only; the write then takes the text in one pass.
     kept = deduped.count()
     if duplicates is None:
         duplicates = spark.createDataFrame(
             [], "doc_id string, kept_doc_id string, method string, similarity double"
         )
-    duplicates = duplicates.localCheckpoint()
     by_method = {
         r["method"]: int(r["count"]) for r in duplicates.groupBy("method").count().collect()
     }

@@ -7,6 +7,7 @@ import pytest
 
 from demo import corpus
 from jobs import clean, dedup, ingest
+from jobs.runtime import JobError
 from tests.conftest import delta_rows, make_config
 from udfs import dedup as D
 
@@ -44,25 +45,53 @@ def test_shingles_short_texts_and_jaccard():
     assert D.jaccard(a, b) == pytest.approx(2 / 4)
 
 
+SHINGLE_TEXTS = [
+    ("ok", "en"), ("好的", "zh"), ("!!!", "en"), ("", "zh"),
+    ("a b c d e f", "en"), ("一二三四五六", "zh"), ("a b a b a b a b", "en"),
+    ("The Council approved the new plan; the council approved it again.", "en"),
+    ("ＡＢＣ全角字母和数字１２３，半角abc与123。哈哈哈哈哈哈哈", "zh"),
+]  # fmt: skip
+
+
+def test_shingle_ids_stand_for_the_shingle_strings():
+    """Ids are computed without building shingle strings; equal shingles must get equal
+    ids and different ones different ids, so counts and Jaccard values carry over."""
+    for text, lang in SHINGLE_TEXTS:
+        strings = D.shingles(text, lang, 5)
+        assert len(D.shingle_ids(text, lang, 5)) == len(strings), text
+        assert len(D.shingle_hashes(text, lang, 5)) == len(strings), text
+    pairs = [
+        ("a b c d e f g h i j", "a b c d e f g h i k", "en"),
+        ("今天天气很好我们去公园散步吧", "今天天气很好我们去海边散步吧", "zh"),
+    ]
+    for x, y, lang in pairs:
+        want = D.jaccard(D.shingles(x, lang, 3), D.shingles(y, lang, 3))
+        hx, hy = (set(D.shingle_hashes(t, lang, 3).tolist()) for t in (x, y))
+        assert D.jaccard(hx, hy) == pytest.approx(want)
+    # zh units are exact_text's characters: width and case do not make a new shingle
+    assert np.array_equal(
+        D.shingle_hashes("ＡＢＣ１２３汉字", "zh", 3), D.shingle_hashes("abc123汉字", "zh", 3)
+    )
+
+
 def test_minhash_is_pinned_and_estimates_jaccard():
-    s = D.shingles(
-        "The council approved the new plan for the northern bus routes on Monday evening", "en", 3
-    )
-    sig = D.minhash(s, 128, 1)
+    x = "The council approved the new plan for the northern bus routes on Monday evening"
+    y = "The council approved the new plan for the northern bus routes on Tuesday evening"
+    hx, hy = D.shingle_hashes(x, "en", 3), D.shingle_hashes(y, "en", 3)
+    sig = D.minhash_of_hashes(hx, 128, 1)
     assert sig.dtype == np.uint32 and len(sig) == 128
-    assert np.array_equal(sig, D.minhash(set(s), 128, 1))  # deterministic
-    assert int(sig[0]) == int(D.minhash(s, 128, 1)[0])
-    t = D.shingles(
-        "The council approved the new plan for the northern bus routes on Tuesday evening", "en", 3
-    )
-    est = D.estimated_jaccard(sig, D.minhash(t, 128, 1))
-    assert abs(est - D.jaccard(s, t)) < 0.15
-    # The cached permutations give exactly what a fresh datasketch MinHash gives.
+    assert np.array_equal(sig, D.minhash_of_hashes(hx.copy(), 128, 1))  # deterministic
+    est = D.estimated_jaccard(sig, D.minhash_of_hashes(hy, 128, 1))
+    assert abs(est - D.jaccard(D.shingles(x, "en", 3), D.shingles(y, "en", 3))) < 0.15
+    # Cached permutations and the whole array as one batch item give exactly what a fresh
+    # datasketch MinHash fed the values one by one gives.
     from datasketch import MinHash
 
-    fresh = MinHash(num_perm=128, seed=1, hashfunc=D._xxh32, scheme="affine32")
-    fresh.update_batch([x.encode("utf-8") for x in s])
+    fresh = MinHash(num_perm=128, seed=1, hashfunc=int, scheme="affine32")
+    fresh.update_batch(hx.tolist())
     assert np.array_equal(sig, np.asarray(fresh.hashvalues, dtype=np.uint64).astype(np.uint32))
+    empty = D.minhash_of_hashes(np.zeros(0, dtype=np.uint32), 128, 1)
+    assert np.array_equal(empty, np.full(128, 2**32 - 1, dtype=np.uint32))
     keys = D.band_keys(sig, 16, 8)
     assert len(keys) == 16 and all(-(2**63) <= k < 2**63 for k in keys)
     with pytest.raises(ValueError):
@@ -70,11 +99,16 @@ def test_minhash_is_pinned_and_estimates_jaccard():
 
 
 def test_simhash_and_pigeonhole_blocks():
-    base = " ".join(f"word{i}" for i in range(200))
-    near = base.replace("word57", "other57")
-    far = " ".join(f"term{i}" for i in range(200))
-    fa, fb, fc = (D.simhash(D.shingles(t, "en", 3)) for t in (base, near, far))
-    assert D.hamming(fa, fb) <= 3 < D.hamming(fa, fc)
+    # One word of 200 changed moves a few bits; an unrelated text about half of 64.
+    near_bits, far_bits = [], []
+    for v in range(40):
+        base = " ".join(f"w{v}x{i}" for i in range(200))
+        near = base.replace(f"w{v}x57", "other57")
+        far = " ".join(f"t{v}y{i}" for i in range(200))
+        fa, fb, fc = (D.simhash(D.shingle_ids(t, "en", 3)) for t in (base, near, far))
+        near_bits.append(D.hamming(fa, fb))
+        far_bits.append(D.hamming(fa, fc))
+    assert sorted(near_bits)[20] <= 4 and max(near_bits) < 12 < 20 < min(far_bits)
     # Within max_distance bits, at least one block key is shared.
     flipped = fa ^ (1 << 5) ^ (1 << 40) ^ (1 << 63)
     flipped = flipped - 2**64 if flipped >= 2**63 else flipped
@@ -193,3 +227,18 @@ def test_incremental_run_equals_a_full_run(spark, demo_clean):
     assert rows(inc_cfg.dedup.output, "doc_id, dup_count") == rows(
         "full_deduped", "doc_id, dup_count"
     )
+
+
+def test_connected_components_settle_long_chains_and_stars(spark):
+    """A chain of 40 documents, a star, and a pair: each component labelled by its
+    smallest doc_id, within far fewer rounds than the chain is long."""
+    chain = [(f"c{i:02d}", f"c{i + 1:02d}") for i in range(39)][::-1]
+    star = [("s0", f"s{i}") for i in range(1, 6)]
+    edges = spark.createDataFrame(chain + star + [("p2", "p1")], "a string, b string")
+    labels = {r["doc_id"]: r["component"] for r in dedup.connected_components(edges, 8).collect()}
+    assert len(labels) == 40 + 6 + 2
+    assert {labels[f"c{i:02d}"] for i in range(40)} == {"c00"}
+    assert {labels[f"s{i}"] for i in range(6)} == {"s0"}
+    assert labels["p1"] == labels["p2"] == "p1"
+    with pytest.raises(JobError, match="did not settle"):
+        dedup.connected_components(edges, 2)

@@ -2,11 +2,18 @@
 (datasketch) and SimHash signatures, LSH band keys, and the similarity checks that verify
 a candidate pair.
 
-Stability: MinHash uses datasketch with the scheme and hash function pinned
-(`affine32`, xxh32 of the UTF-8 shingle, seed from config), so signatures do not change
-with datasketch's defaults. Band keys and SimHash use xxh64. Short texts are handled
-explicitly: a text with fewer units than the shingle size is one shingle of all its units,
-so two identical short texts match and a short text never matches everything.
+Shingles are hashed without building their strings (`shingle_ids`): each unit gets a
+64-bit id (the code point for zh characters, xxh64 of the word for en), a shingle's id
+is a polynomial of its units' mixed ids modulo 2**64, finished with MurmurHash3's
+64-bit mixer. Equal shingles get equal ids; `shingles` keeps the string definition the
+tests hold the ids to.
+
+Stability: MinHash uses datasketch with the scheme pinned (`affine32`, seed from config)
+over the 32-bit shingle hashes (`shingle_hashes`, the top half of the ids), so
+signatures do not change with datasketch's defaults. Band keys use xxh64; SimHash votes
+with the 64-bit ids. Short texts are handled explicitly: a text with fewer units than
+the shingle size is one shingle of all its units, so two identical short texts match and
+a short text never matches everything.
 """
 
 from __future__ import annotations
@@ -75,9 +82,10 @@ _CJK_OR_WORD = re.compile(r"[^\W_]")
 
 
 def units(text: str, lang: str) -> list[str]:
-    """Shingle units: lowercased words for en, letters and digits one by one for zh."""
+    """Shingle units: casefolded words for en; for zh the characters of `exact_text`
+    (letters and digits, width and case folded) one by one."""
     if lang == "zh":
-        return _CJK_OR_WORD.findall(text.casefold())
+        return list(exact_text(text))
     return [w.casefold() for w in segment.en_words(text)]
 
 
@@ -92,6 +100,67 @@ def shingles(text: str, lang: str, n: int) -> set[str]:
     return {joiner.join(u[i : i + n]) for i in range(len(u) - n + 1)}
 
 
+_ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the shingle polynomial
+
+
+def _fmix64(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: every input bit reaches every output bit."""
+    x = x ^ (x >> np.uint64(33))
+    x = x * np.uint64(0xFF51AFD7ED558CCD)
+    x = x ^ (x >> np.uint64(33))
+    x = x * np.uint64(0xC4CEB9FE1A85EC53)
+    return x ^ (x >> np.uint64(33))
+
+
+_WORD_IDS: dict[str, int] = {}
+_WORD_IDS_MAX = 1 << 20
+
+
+def _new_word_id(word: str) -> int:
+    if len(_WORD_IDS) >= _WORD_IDS_MAX:
+        _WORD_IDS.clear()
+    value = _WORD_IDS[word] = xxhash.xxh64_intdigest(word.casefold().encode("utf-8"))
+    return value
+
+
+def unit_ids(text: str, lang: str, folded: str | None = None) -> np.ndarray:
+    """A 64-bit id per shingle unit (see `units`), mixed. `folded`: exact_text(text), if
+    the caller has it (zh units are its characters)."""
+    if lang == "zh":  # code points
+        kept = exact_text(text) if folded is None else folded
+        ids = np.frombuffer(kept.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    else:  # words repeat (Zipf): a per-process cache saves most hash calls
+        get = _WORD_IDS.get
+        ids = np.array([get(w) or _new_word_id(w) for w in segment.en_words(text)], dtype=np.uint64)
+    return _fmix64(ids)
+
+
+def _shingle_ids_all(text: str, lang: str, n: int, folded: str | None) -> np.ndarray:
+    """The id of every n-unit shingle, repeats included (module docstring)."""
+    ids = unit_ids(text, lang, folded)
+    if not len(ids):
+        return ids
+    width = min(n, len(ids))  # a text shorter than n units is one shingle of all of them
+    count = len(ids) - width + 1
+    rolled = np.zeros(count, dtype=np.uint64)
+    for k in range(width):
+        rolled = rolled * _ROLL + ids[k : k + count]
+    return _fmix64(rolled)
+
+
+def shingle_ids(text: str, lang: str, n: int, folded: str | None = None) -> np.ndarray:
+    """Distinct 64-bit ids of the n-unit shingles, sorted (SimHash votes with these)."""
+    return np.unique(_shingle_ids_all(text, lang, n, folded))
+
+
+def shingle_hashes(text: str, lang: str, n: int, folded: str | None = None) -> np.ndarray:
+    """Distinct 32-bit shingle hashes (the ids' top halves), sorted: the values MinHash
+    hashes and candidate pairs are verified with (exact Jaccard of these sets), so
+    verification needs no text and an incremental run needs only what the index stores."""
+    top = _shingle_ids_all(text, lang, n, folded) >> np.uint64(32)
+    return np.unique(top.astype(np.uint32))
+
+
 def jaccard(a: set, b: set) -> float:
     if not a and not b:
         return 1.0
@@ -101,48 +170,32 @@ def jaccard(a: set, b: set) -> float:
 # ---------------------------------------------------------------- MinHash LSH
 
 
-def _xxh32(data: bytes) -> int:
-    return xxhash.xxh32_intdigest(data)
-
-
 _PERMUTATIONS: dict[tuple[int, int], object] = {}
 
 
-def shingle_hashes(shingle_set: set[str]) -> np.ndarray:
-    """xxh32 of each shingle (the hash datasketch is pinned to), sorted and distinct.
-    The job verifies candidate pairs by the exact Jaccard of these sets, so it needs no
-    text and an incremental run needs only what the index stores."""
-    hashes = {xxhash.xxh32_intdigest(s.encode("utf-8")) for s in shingle_set}
-    return np.array(sorted(hashes), dtype=np.uint32)
-
-
-def minhash(shingle_set: set[str], num_perm: int, seed: int) -> np.ndarray:
-    return minhash_of_hashes(shingle_hashes(shingle_set), num_perm, seed)
-
-
-def _identity(value):
-    return value
-
-
 def minhash_of_hashes(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
-    """MinHash signature (uint32 values) with datasketch, scheme affine32 and hash xxh32
-    pinned, from the shingles' xxh32 values (hashed once, see shingle_hashes). The
-    permutations (drawn from `seed`) are made once per process and handed to every
-    MinHash: drawing them again for each document cost more than hashing it."""
+    """MinHash signature (uint32 values) with datasketch, scheme affine32 pinned, of the
+    32-bit shingle hashes (see shingle_hashes). The permutations (drawn from `seed`) are
+    made once per process and handed to every MinHash: drawing them again for each
+    document cost more than hashing it. The values are hashes already, so datasketch's
+    hash function is the identity, and the whole array goes in as one batch item:
+    datasketch stacks the items' hashes into one column either way, and this skips a
+    Python call per value (a test holds it equal to feeding the values one by one)."""
     from datasketch import MinHash
 
     permutations = _PERMUTATIONS.get((num_perm, seed))
     if permutations is None:
-        template = MinHash(num_perm=num_perm, seed=seed, hashfunc=_xxh32, scheme="affine32")
+        template = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
         permutations = _PERMUTATIONS[(num_perm, seed)] = template.permutations
     m = MinHash(
         num_perm=num_perm,
         seed=seed,
-        hashfunc=_identity,
+        hashfunc=np.asarray,
         scheme="affine32",
         permutations=permutations,
     )
-    m.update_batch(hashes.tolist())
+    if len(hashes):
+        m.update_batch([hashes.astype(np.uint32, copy=False)])
     return np.asarray(m.hashvalues, dtype=np.uint64).astype(np.uint32)
 
 
@@ -169,13 +222,12 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
 _BITS = np.arange(64, dtype=np.uint64)
 
 
-def simhash(shingle_set: set[str]) -> int:
-    """64-bit SimHash of the shingles (each shingle weighs one), as a signed 64-bit int."""
-    if not shingle_set:
+def simhash(ids: np.ndarray) -> int:
+    """64-bit SimHash of distinct shingle ids (see shingle_ids; each shingle weighs one),
+    as a signed 64-bit int."""
+    if not len(ids):
         return 0
-    hashes = np.fromiter(
-        (xxhash.xxh64_intdigest(s.encode("utf-8")) for s in shingle_set), dtype=np.uint64
-    )
+    hashes = ids
     bits = ((hashes[:, None] >> _BITS) & np.uint64(1)).astype(np.int64)
     votes = bits.sum(axis=0) * 2 - len(hashes)
     value = 0

@@ -243,41 +243,47 @@ def _dedup_key_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Itera
         ):
             text = text or ""
             url_keys.append(dedup.normalize_url(url))
-            exact_keys.append(
-                hashlib.blake2b(dedup.exact_text(text).encode("utf-8"), digest_size=16).hexdigest()
-            )
-            shingle_set = dedup.shingles(text, lang, n_zh if lang == "zh" else n_en)
-            if method == "none" or not shingle_set:
+            folded = dedup.exact_text(text)
+            exact_keys.append(hashlib.blake2b(folded.encode("utf-8"), digest_size=16).hexdigest())
+            n = n_zh if lang == "zh" else n_en
+            if method == "minhash":
+                keys = dedup.shingle_hashes(text, lang, n, folded)
+            elif method == "simhash":
+                keys = dedup.shingle_ids(text, lang, n, folded)
+            else:
+                keys = ()
+            if not len(keys):
                 bands.append([])
                 shingle_sets.append([])
                 simhashes.append(None)
             elif method == "minhash":
-                hashes = dedup.shingle_hashes(shingle_set)
+                hashes = keys
                 signature = dedup.minhash_of_hashes(hashes, config["num_perm"], config["seed"])
                 bands.append(dedup.band_keys(signature, config["bands"], config["rows"]))
                 shingle_sets.append(hashes.view(np.int32).tolist())  # Spark has no uint32
                 simhashes.append(None)
             else:
-                fingerprint = dedup.simhash(shingle_set)
+                fingerprint = dedup.simhash(keys)
                 bands.append(dedup.simhash_blocks(fingerprint, config["max_hamming"]))
                 shingle_sets.append([])
                 simhashes.append(fingerprint)
-        yield pa.RecordBatch.from_pydict(
-            {
-                "doc_id": batch.column("doc_id"),
-                "_url_key": pa.array(url_keys, pa.string()),
-                "_exact_key": pa.array(exact_keys, pa.string()),
-                "_bands": pa.array(bands, pa.list_(pa.int64())),
-                "_shingles": pa.array(shingle_sets, pa.list_(pa.int32())),
-                "_simhash": pa.array(simhashes, pa.int64()),
-            }
-        )
+        columns = {
+            "doc_id": batch.column("doc_id"),
+            "_url_key": pa.array(url_keys, pa.string()),
+            "_exact_key": pa.array(exact_keys, pa.string()),
+            "_bands": pa.array(bands, pa.list_(pa.int64())),
+            "_shingles": pa.array(shingle_sets, pa.list_(pa.int32())),
+            "_simhash": pa.array(simhashes, pa.int64()),
+        }
+        for name in config.get("carry", ()):  # columns passed through unchanged
+            columns[name] = batch.column(name)
+        yield pa.RecordBatch.from_pydict(columns)
 
 
 def dedup_keys(config: dict) -> Callable:
-    """mapInArrow function: (doc_id, url, text, lang) -> DEDUP_KEYS_DDL: URL key, exact
-    key, band keys, and what verification needs (MinHash: the shingles' xxh32 values;
-    SimHash: the fingerprint)."""
+    """mapInArrow function: (doc_id, url, text, lang, carried columns) -> DEDUP_KEYS_DDL
+    (URL key, exact key, band keys, and what verification needs: MinHash, the shingles'
+    32-bit hashes; SimHash, the fingerprint), then the columns named in config["carry"]."""
     return functools.partial(_dedup_key_batches, config=config)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 
+import numpy as np
 import pyarrow as pa
 
 from udfs import records
@@ -254,30 +255,42 @@ def _dedup_key_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Itera
                 keys = ()
             if not len(keys):
                 bands.append([])
-                shingle_sets.append([])
+                shingle_sets.append(_NO_HASHES)
                 simhashes.append(None)
             elif method == "minhash":
                 hashes = keys
                 signature = dedup.minhash_of_hashes(hashes, config["num_perm"], config["seed"])
                 bands.append(dedup.band_keys(signature, config["bands"], config["rows"]))
-                shingle_sets.append(hashes.view(np.int32).tolist())  # Spark has no uint32
+                shingle_sets.append(hashes.view(np.int32))  # Spark has no uint32
                 simhashes.append(None)
             else:
                 fingerprint = dedup.simhash(keys)
                 bands.append(dedup.simhash_blocks(fingerprint, config["max_hamming"]))
-                shingle_sets.append([])
+                shingle_sets.append(_NO_HASHES)
                 simhashes.append(fingerprint)
         columns = {
             "doc_id": batch.column("doc_id"),
             "_url_key": pa.array(url_keys, pa.string()),
             "_exact_key": pa.array(exact_keys, pa.string()),
             "_bands": pa.array(bands, pa.list_(pa.int64())),
-            "_shingles": pa.array(shingle_sets, pa.list_(pa.int32())),
+            "_shingles": _list_column(shingle_sets),
             "_simhash": pa.array(simhashes, pa.int64()),
         }
         for name in config.get("carry", ()):  # columns passed through unchanged
             columns[name] = batch.column(name)
         yield pa.RecordBatch.from_pydict(columns)
+
+
+_NO_HASHES = np.zeros(0, dtype=np.int32)
+
+
+def _list_column(arrays: list) -> pa.ListArray:
+    """int32 arrays as one list column, built from their concatenation and offsets (a
+    Python list per row would cost more than hashing the shingles)."""
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int32)
+    np.cumsum([len(a) for a in arrays], out=offsets[1:])
+    values = np.concatenate(arrays) if arrays else _NO_HASHES
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, pa.int32()))
 
 
 def dedup_keys(config: dict) -> Callable:
@@ -349,7 +362,6 @@ def _embedder(spec: dict):
 
 
 def _score_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
-    import numpy as np
 
     from udfs import coherence, readability, segment
 

@@ -230,8 +230,6 @@ def document_filter(config: dict) -> Callable:
 def _dedup_key_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
     import hashlib
 
-    import numpy as np
-
     from udfs import dedup
 
     method, n_en, n_zh = config["method"], config["shingle_en"], config["shingle_zh"]
@@ -258,10 +256,9 @@ def _dedup_key_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Itera
                 shingle_sets.append(_NO_HASHES)
                 simhashes.append(None)
             elif method == "minhash":
-                hashes = keys
-                signature = dedup.minhash_of_hashes(hashes, config["num_perm"], config["seed"])
+                signature = dedup.minhash_of_hashes(keys, config["num_perm"], config["seed"])
                 bands.append(dedup.band_keys(signature, config["bands"], config["rows"]))
-                shingle_sets.append(hashes.view(np.int32))  # Spark has no uint32
+                shingle_sets.append(keys.view(np.int32))  # Spark has no uint32
                 simhashes.append(None)
             else:
                 fingerprint = dedup.simhash(keys)
@@ -362,7 +359,6 @@ def _embedder(spec: dict):
 
 
 def _score_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
-
     from udfs import coherence, readability, segment
 
     refs: dict[str, np.ndarray] = config["references"]

@@ -73,7 +73,9 @@ _NOT_WORD = re.compile(r"[\W_]+")
 def exact_text(text: str) -> str:
     """The text with punctuation, symbols, emoji and whitespace removed, case and width
     folded: pages that differ only in those count as the same (Ziya2's exact dedup)."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+    if not text.isascii():  # ASCII is its own NFKC form: skip the pass
+        text = unicodedata.normalize("NFKC", text)
+    return _NOT_WORD.sub("", text.casefold())
 
 
 # ---------------------------------------------------------------- shingles

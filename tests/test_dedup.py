@@ -50,6 +50,7 @@ SHINGLE_TEXTS = [
     ("a b c d e f", "en"), ("一二三四五六", "zh"), ("a b a b a b a b", "en"),
     ("The Council approved the new plan; the council approved it again.", "en"),
     ("ＡＢＣ全角字母和数字１２３，半角abc与123。哈哈哈哈哈哈哈", "zh"),
+    ("代码\ud800测试文本内容", "zh"),  # a stray surrogate
 ]  # fmt: skip
 
 

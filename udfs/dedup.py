@@ -80,8 +80,6 @@ def exact_text(text: str) -> str:
 
 # ---------------------------------------------------------------- shingles
 
-_CJK_OR_WORD = re.compile(r"[^\W_]")
-
 
 def units(text: str, lang: str) -> list[str]:
     """Shingle units: casefolded words for en; for zh the characters of `exact_text`
@@ -130,7 +128,8 @@ def unit_ids(text: str, lang: str, folded: str | None = None) -> np.ndarray:
     the caller has it (zh units are its characters)."""
     if lang == "zh":  # code points
         kept = exact_text(text) if folded is None else folded
-        ids = np.frombuffer(kept.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        code_points = kept.encode("utf-32-le", "surrogatepass")  # a stray surrogate: no crash
+        ids = np.frombuffer(code_points, dtype=np.uint32).astype(np.uint64)
     else:  # words repeat (Zipf): a per-process cache saves most hash calls
         get = _WORD_IDS.get
         ids = np.array([get(w) or _new_word_id(w) for w in segment.en_words(text)], dtype=np.uint64)
@@ -229,9 +228,8 @@ def simhash(ids: np.ndarray) -> int:
     as a signed 64-bit int."""
     if not len(ids):
         return 0
-    hashes = ids
-    bits = ((hashes[:, None] >> _BITS) & np.uint64(1)).astype(np.int64)
-    votes = bits.sum(axis=0) * 2 - len(hashes)
+    bits = ((ids[:, None] >> _BITS) & np.uint64(1)).astype(np.int64)
+    votes = bits.sum(axis=0) * 2 - len(ids)
     value = 0
     for i in np.flatnonzero(votes > 0):
         value |= 1 << int(i)

@@ -33,7 +33,7 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/evaluate.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jobs.config import ConfigError, option
-from jobs.runtime import JobError, RunContext, reject_counts
+from jobs.runtime import JobError, RunContext, folder_setting, reject_counts
 
 # metric -> (level, direction, step to tighten when it fails, what it measures)
 METRICS = {
@@ -143,11 +143,8 @@ def measure(sample, cfg: EvaluateConfig):
     missing = {"doc_id", "text"} - set(sample.columns)
     if missing:
         raise JobError(f"evaluate.input has no column {', '.join(sorted(missing))}")
-    rules_dir = cfg.rules_dir or str(rules.bundled_rules_dir())
-    topics_dir = cfg.topics_dir or str(quality.bundled_topics_dir())
-    for key, path in (("rules_dir", rules_dir), ("topics_dir", topics_dir)):
-        if not Path(path).is_dir():
-            raise JobError(f"evaluate.{key} '{path}' is not a folder")
+    rules_dir = folder_setting("evaluate.rules_dir", cfg.rules_dir, rules.bundled_rules_dir())
+    topics_dir = folder_setting("evaluate.topics_dir", cfg.topics_dir, quality.bundled_topics_dir())
     config = {
         "word_lists": rules.load_word_lists(rules_dir),
         "topics": quality.load_topics(topics_dir),

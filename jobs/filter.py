@@ -23,7 +23,7 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/filter.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jobs.config import ConfigError, option
-from jobs.runtime import REJECT_DETAIL, REJECT_REASON, RunContext, write_step
+from jobs.runtime import REJECT_DETAIL, REJECT_REASON, RunContext, folder_setting, write_step
 
 PERPLEXITY_REJECT = "perplexity_low_quality"
 QUANTILE_STEPS = 100  # ppl_quantile resolution: 1%
@@ -89,9 +89,7 @@ def score_documents(clean, cfg: FilterConfig, models: dict[str, str], zh_segment
         raise JobError(
             f"filter.input has no column {', '.join(sorted(missing))}; run clean on it first"
         )
-    rules_dir = cfg.rules_dir or str(rules.bundled_rules_dir())
-    if not Path(rules_dir).is_dir():
-        raise JobError(f"filter.rules_dir '{rules_dir}' is not a folder of word lists")
+    rules_dir = folder_setting("filter.rules_dir", cfg.rules_dir, rules.bundled_rules_dir())
     config = {
         "settings": rule_settings(cfg),
         "word_lists": rules.load_word_lists(rules_dir),

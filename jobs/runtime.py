@@ -76,6 +76,17 @@ class RunContext:
         return self.tables.read(name, version)
 
 
+def folder_setting(key: str, configured: str, default) -> str:
+    """The folder a `*_dir` setting names, or `default` when it is empty; a clear error
+    naming the key when that is not a folder."""
+    from pathlib import Path
+
+    path = configured or str(default)
+    if not Path(path).is_dir():
+        raise JobError(f"{key} '{path}' is not a folder")
+    return path
+
+
 def rejects_frame(result, step: str, run_id: str):
     """Rows of `result` that carry a reject reason, in the rejects table's shape."""
     from pyspark.sql import functions as F

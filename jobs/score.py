@@ -26,7 +26,7 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/score.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jobs.config import ConfigError, option
-from jobs.runtime import JobError, RunContext, write_step
+from jobs.runtime import JobError, RunContext, folder_setting, write_step
 from udfs.scaling import PAPER_FIT, PARAMS
 from udfs.segment import ZH_BACKENDS
 
@@ -156,10 +156,7 @@ def build_embedder(cfg: ScoreConfig, references: dict[str, tuple[list[str], list
 def _rules_dir(cfg: ScoreConfig) -> str:
     from udfs import rules
 
-    rules_dir = cfg.rules_dir or str(rules.bundled_rules_dir())
-    if not Path(rules_dir).is_dir():
-        raise JobError(f"score.rules_dir '{rules_dir}' is not a folder of word lists")
-    return rules_dir
+    return folder_setting("score.rules_dir", cfg.rules_dir, rules.bundled_rules_dir())
 
 
 def transform(docs, cfg: ScoreConfig, references: dict | None = None, embedder_spec=None):

@@ -116,3 +116,12 @@ def test_local_cores_of_master_urls():
     assert local_cores("local[3]") == 3
     assert local_cores("local[2,4]") == 2
     assert local_cores("local[*]") == (os.cpu_count() or 1)
+
+
+def test_folder_settings_fall_back_to_the_default_and_name_the_key(tmp_path):
+    from jobs.runtime import JobError, folder_setting
+
+    assert folder_setting("filter.rules_dir", "", tmp_path) == str(tmp_path)
+    assert folder_setting("filter.rules_dir", str(tmp_path), "/nowhere") == str(tmp_path)
+    with pytest.raises(JobError, match="score.rules_dir '/nowhere/rules' is not a folder"):
+        folder_setting("score.rules_dir", "/nowhere/rules", tmp_path)

@@ -72,7 +72,9 @@ def test_fast_counts_equal_their_regex_definitions():
         "",
     ]
     for text in texts:
-        assert readability.han_count(text) == len(han.findall(text)), text
+        assert segment.han_count(text) == len(han.findall(text)), text
+        common = segment.common_zh_chars(500)
+        assert segment.common_zh_count(text, 500) == sum(c in common for c in text), text
         assert readability._space_before_marks(text) == len(space_before.findall(text)), text
 
 

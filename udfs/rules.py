@@ -484,16 +484,14 @@ def garbled_chars(doc: Doc, p) -> str | None:
 @rule("document", ("zh",), max_share=0.3, common_chars=3500)
 def rare_char_share(doc: Doc, p) -> str | None:
     """Too many Chinese characters outside the common set (text decoded with the wrong codec)."""
-    han = _HAN.findall(doc.text)
-    if len(han) < 20:
+    han = segment.han_count(doc.text)
+    if han < 20:
         return None
-    common = segment.common_zh_chars(int(p["common_chars"]))
-    share = 1 - sum(map(common.__contains__, han)) / len(han)
+    share = 1 - segment.common_zh_count(doc.text, int(p["common_chars"])) / han
     return _above(share, p["max_share"])
 
 
 _VOWELLESS_WORD = re.compile(r"\b[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{2,}\b")
-_HAN = re.compile("[\u4e00-\u9fff]")
 _CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
 _UPPER = re.compile(r"[A-Z\u00c0-\u00de]")

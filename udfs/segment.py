@@ -185,6 +185,30 @@ def common_zh_chars(n: int = 3500) -> frozenset[str]:
     return chars
 
 
+# U+4E00-U+9FFF in UTF-8: lead bytes E5-E9 (always a lead byte), or E4 then B8-BF.
+_HAN_LEADS = (b"\xe5", b"\xe6", b"\xe7", b"\xe8", b"\xe9")
+_HAN_E4 = re.compile(b"\xe4[\xb8-\xbf]")
+
+
+def han_count(text: str) -> int:
+    """Characters in U+4E00-U+9FFF, counted on the UTF-8 bytes: byte counts are C scans,
+    several times faster than a regex over the characters."""
+    data = text.encode("utf-8", "surrogatepass")
+    return sum(map(data.count, _HAN_LEADS)) + len(_HAN_E4.findall(data))
+
+
+_DROP_COMMON: dict[int, dict[int, None]] = {}
+
+
+def common_zh_count(text: str, n: int = 3500) -> int:
+    """Characters of `text` among the `n` most common Chinese characters, counted by what
+    str.translate leaves when it deletes them (faster than a regex or a Python loop)."""
+    table = _DROP_COMMON.get(n)
+    if table is None:
+        table = _DROP_COMMON[n] = dict.fromkeys(map(ord, common_zh_chars(n)))
+    return len(text) - len(text.translate(table))
+
+
 def content_words(words: list[str], lang: str, function_words: set[str]) -> list[str]:
     """Topic-bearing words: zh words of two or more characters, en words lowercased with a
     plural 's' dropped; function words and numbers left out."""

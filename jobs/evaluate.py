@@ -171,7 +171,7 @@ def transform(table, cfg: EvaluateConfig, rows: int):
 
 
 def metric_values(sample, measures) -> dict[str, float | None]:
-    """The gate's automatic metrics (levels 1 and 2) over the sample."""
+    """The gate's automatic metrics (levels 1 and 2) over the sample, and its size."""
     from pyspark.sql import functions as F
 
     sums = measures.agg(
@@ -186,6 +186,7 @@ def metric_values(sample, measures) -> dict[str, float | None]:
         "advertising_per_1k_tokens": per_1k(sums["advertising"] or 0),
         "html_per_1k_tokens": per_1k(sums["html"] or 0),
         "distinct_3gram_share": sums["distinct_3gram_share"],
+        "sampled_documents": float(sums["docs"]),
     }
     means = {
         "ppl": "mean_perplexity",
@@ -446,8 +447,7 @@ def run(spark, cfg) -> dict:
     measures = measures.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         values = metric_values(sample, measures)
-        sampled = measures.count()
-        values["sampled_documents"] = float(sampled)
+        sampled = int(values["sampled_documents"])
         bins = section.histogram_bins
         distributions = {
             "language": {r["lang"]: int(r["count"]) for r in measures.groupBy("lang").count().collect()},

@@ -243,3 +243,17 @@ def test_connected_components_settle_long_chains_and_stars(spark):
     assert labels["p1"] == labels["p2"] == "p1"
     with pytest.raises(JobError, match="did not settle"):
         dedup.connected_components(edges, 2)
+
+
+def test_an_index_with_repeated_doc_ids_is_read_once_per_document(spark, tmp_path):
+    from jobs.tables import Tables
+
+    cfg = make_config(tmp_path / "lake")
+    tables = Tables(spark, cfg.lake, cfg.tables)
+    row = ("d1", None, "x", [1, 2], [3, 4], None, dedup.key_settings_hash(cfg.dedup))
+    ddl = ("doc_id string, _url_key string, _exact_key string, _bands array<bigint>, "
+           "_shingles array<int>, _simhash bigint, key_settings string")  # fmt: skip
+    for _ in range(2):  # two appends of the same document
+        tables.write(spark.createDataFrame([row], ddl), cfg.dedup.index, mode="append")
+    index, rebuild = dedup.read_index(tables, cfg.dedup)
+    assert not rebuild and [r["doc_id"] for r in index.collect()] == ["d1"]

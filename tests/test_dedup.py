@@ -33,6 +33,41 @@ def test_exact_text_ignores_punctuation_emoji_space_and_case():
     )
     assert D.exact_text("你好，世界！🎉") == D.exact_text("你好、世界。") == "你好世界"
     assert D.exact_text("hello world") != D.exact_text("hello word")
+    # width, case and normalization form fold
+    assert D.exact_text("ＡＢＣ１２３ ａｂｃ") == "abc123abc"
+    assert D.exact_text("e\u0301te\u0301, 水温。") == D.exact_text("été 水温") == "été水温"
+
+
+def test_exact_text_equals_the_plain_definition():
+    """The fast path (punctuation out first, NFKC only when the text needs it) equals
+    NFKC -> casefold -> remove, on random texts over Unicode's planes 0-2. The one known
+    difference is left out of the draw: a combining mark right after punctuation (which,
+    once the punctuation is gone, combines with the letter before it)."""
+    import random
+    import re
+    import unicodedata
+
+    not_word = re.compile(r"[\W_]+")
+
+    def plain(text):
+        return not_word.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+    chars = [chr(c) for c in range(0x20, 0x3_0000) if not 0xD800 <= c < 0xE000]
+    marks = [c for c in chars if unicodedata.combining(c) or unicodedata.category(c)[0] == "M"]
+    no_marks = sorted(set(chars) - set(marks))
+    letters = [c for c in no_marks if c.isalpha()]
+    rng = random.Random(7)
+    for _ in range(3000):  # every character but the marks
+        text = "".join(rng.choice(no_marks) for _ in range(rng.randint(0, 40)))
+        assert D.exact_text(text) == plain(text), text
+    for _ in range(3000):  # ASCII (its own path)
+        text = "".join(chr(rng.randrange(128)) for _ in range(rng.randint(0, 40)))
+        assert D.exact_text(text) == plain(text), text
+    for _ in range(3000):  # letters and marks, no punctuation
+        text = "".join(rng.choice(letters if rng.random() < 0.6 else marks) for _ in range(20))
+        assert D.exact_text(text) == plain(text), text
+    for text in ("ǰ", "ﬁ", "Å", "ß", "İ", "ＡＢＣ", "①②", "ｶﾞ", "ｶ゙", "ㄱㅏ", "각", "™℃㎏"):
+        assert D.exact_text(text) == plain(text), text
 
 
 def test_shingles_short_texts_and_jaccard():
@@ -73,6 +108,14 @@ def test_shingle_ids_stand_for_the_shingle_strings():
     assert np.array_equal(
         D.shingle_hashes("ＡＢＣ１２３汉字", "zh", 3), D.shingle_hashes("abc123汉字", "zh", 3)
     )
+    # the sets are distinct and sorted, as np.unique would give them
+    rng = np.random.default_rng(5)
+    for size in (0, 1, 2, 7, 400):
+        values = rng.integers(0, 50, size).astype(np.uint32)
+        assert np.array_equal(D._distinct_sorted(values), np.unique(values))
+    for text, lang in SHINGLE_TEXTS:
+        ids = D._shingle_ids_all(text, lang, 5, None)
+        assert np.array_equal(D.shingle_ids(text, lang, 5), np.unique(ids))
 
 
 def test_minhash_is_pinned_and_estimates_jaccard():
@@ -84,6 +127,7 @@ def test_minhash_is_pinned_and_estimates_jaccard():
     assert np.array_equal(sig, D.minhash_of_hashes(hx.copy(), 128, 1))  # deterministic
     est = D.estimated_jaccard(sig, D.minhash_of_hashes(hy, 128, 1))
     assert abs(est - D.jaccard(D.shingles(x, "en", 3), D.shingles(y, "en", 3))) < 0.15
+    assert np.array_equal(sig, D.minhash_of_hashes(hx, 128, 1))  # the shared sketch starts clean
     # Cached permutations and the whole array as one batch item give exactly what a fresh
     # datasketch MinHash fed the values one by one gives.
     from datasketch import MinHash
@@ -231,14 +275,21 @@ def test_incremental_run_equals_a_full_run(spark, demo_clean):
 
 
 def test_connected_components_settle_long_chains_and_stars(spark):
-    """A chain of 40 documents, a star, and a pair: each component labelled by its
-    smallest doc_id, within far fewer rounds than the chain is long."""
+    """A chain of 40 documents in doc_id order, one of 64 in random order, a star, and a
+    pair: each component labelled by its smallest doc_id, within far fewer rounds than
+    the chains are long."""
+    import random
+
     chain = [(f"c{i:02d}", f"c{i + 1:02d}") for i in range(39)][::-1]
+    shuffled = [f"r{i:02d}" for i in range(64)]
+    random.Random(3).shuffle(shuffled)
+    chain += [(shuffled[i], shuffled[i + 1]) for i in range(63)]
     star = [("s0", f"s{i}") for i in range(1, 6)]
     edges = spark.createDataFrame(chain + star + [("p2", "p1")], "a string, b string")
     labels = {r["doc_id"]: r["component"] for r in dedup.connected_components(edges, 8).collect()}
-    assert len(labels) == 40 + 6 + 2
+    assert len(labels) == 40 + 64 + 6 + 2
     assert {labels[f"c{i:02d}"] for i in range(40)} == {"c00"}
+    assert {labels[f"r{i:02d}"] for i in range(64)} == {"r00"}
     assert {labels[f"s{i}"] for i in range(6)} == {"s0"}
     assert labels["p1"] == labels["p2"] == "p1"
     with pytest.raises(JobError, match="did not settle"):

@@ -70,12 +70,42 @@ def normalize_url(url: str | None) -> str | None:
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+def _punctuation_pattern() -> re.Pattern:
+    """Spaces and the punctuation of the ASCII, General Punctuation, CJK and full-width
+    blocks that `exact_text` removes anyway, NFKC maps to removed characters only, and
+    that never combine with a neighbour: removing them before NFKC gives what removing
+    them after would."""
+    blocks = ((0x21, 0x80), (0x2000, 0x2070), (0x3000, 0x3040), (0xFF01, 0xFF66))
+    chars = [
+        c
+        for start, end in blocks
+        for c in map(chr, range(start, end))
+        if _NOT_WORD.fullmatch(c)
+        and not unicodedata.combining(c)
+        and unicodedata.category(c)[0] != "M"
+        and not _NOT_WORD.sub("", unicodedata.normalize("NFKC", c))
+    ]
+    return re.compile("[\\s" + "".join(re.escape(c) for c in chars) + "]+")
+
+
+_PUNCTUATION = _punctuation_pattern()
+_ASCII_NOT_WORD = bytes(b for b in range(128) if not chr(b).isalnum())
+_ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+
+
 def exact_text(text: str) -> str:
     """The text with punctuation, symbols, emoji and whitespace removed, case and width
-    folded: pages that differ only in those count as the same (Ziya2's exact dedup)."""
-    if not text.isascii():  # ASCII is its own NFKC form: skip the pass
+    folded (NFKC, casefold): pages that differ only in those count as the same (Ziya2's
+    exact dedup)."""
+    if text.isascii():  # its own NFKC form: bytes in, a table lowers and deletes
+        return text.encode("ascii").translate(_ASCII_LOWER, _ASCII_NOT_WORD).decode("ascii")
+    # Punctuation removed first leaves NFKC a shorter text that is mostly normal already
+    # (Chinese once its full-width punctuation is gone): the quick check passes it as it is.
+    text = _PUNCTUATION.sub("", text)
+    if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return _NOT_WORD.sub("", text.casefold())
+    text = text.casefold()
+    return text if text.isalnum() else _NOT_WORD.sub("", text)  # isalnum: all \w but _
 
 
 # ---------------------------------------------------------------- shingles
@@ -131,8 +161,11 @@ def unit_ids(text: str, lang: str, folded: str | None = None) -> np.ndarray:
         code_points = kept.encode("utf-32-le", "surrogatepass")  # a stray surrogate: no crash
         ids = np.frombuffer(code_points, dtype=np.uint32).astype(np.uint64)
     else:  # words repeat (Zipf): a per-process cache saves most hash calls
-        get = _WORD_IDS.get
-        ids = np.array([get(w) or _new_word_id(w) for w in segment.en_words(text)], dtype=np.uint64)
+        words = segment.en_words(text)
+        values = list(map(_WORD_IDS.get, words))
+        if None in values:
+            values = [_new_word_id(w) if v is None else v for v, w in zip(values, words)]
+        ids = np.array(values, dtype=np.uint64)
     return _fmix64(ids)
 
 
@@ -149,9 +182,19 @@ def _shingle_ids_all(text: str, lang: str, n: int, folded: str | None) -> np.nda
     return _fmix64(rolled)
 
 
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """np.unique for the short arrays of one document (a sort and a mask; np.unique's
+    hashing costs several times more at a few hundred values)."""
+    ordered = np.sort(values)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def shingle_ids(text: str, lang: str, n: int, folded: str | None = None) -> np.ndarray:
     """Distinct 64-bit ids of the n-unit shingles, sorted (SimHash votes with these)."""
-    return np.unique(_shingle_ids_all(text, lang, n, folded))
+    return _distinct_sorted(_shingle_ids_all(text, lang, n, folded))
 
 
 def shingle_hashes(text: str, lang: str, n: int, folded: str | None = None) -> np.ndarray:
@@ -159,7 +202,7 @@ def shingle_hashes(text: str, lang: str, n: int, folded: str | None = None) -> n
     hashes and candidate pairs are verified with (exact Jaccard of these sets), so
     verification needs no text and an incremental run needs only what the index stores."""
     top = _shingle_ids_all(text, lang, n, folded) >> np.uint64(32)
-    return np.unique(top.astype(np.uint32))
+    return _distinct_sorted(top.astype(np.uint32))
 
 
 def jaccard(a: set, b: set) -> float:
@@ -171,33 +214,29 @@ def jaccard(a: set, b: set) -> float:
 # ---------------------------------------------------------------- MinHash LSH
 
 
-_PERMUTATIONS: dict[tuple[int, int], object] = {}
+_SKETCHES: dict[tuple[int, int], object] = {}
 
 
 def minhash_of_hashes(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """MinHash signature (uint32 values) with datasketch, scheme affine32 pinned, of the
     32-bit shingle hashes (see shingle_hashes). The permutations (drawn from `seed`) are
-    made once per process and handed to every MinHash: drawing them again for each
-    document cost more than hashing it. The values are hashes already, so datasketch's
-    hash function is the identity, and the whole array goes in as one batch item:
-    datasketch stacks the items' hashes into one column either way, and this skips a
-    Python call per value (a test holds it equal to feeding the values one by one)."""
+    made once per process, with one MinHash that is cleared for each document: drawing
+    them again, or even checking them for a new MinHash, cost more than hashing. The
+    values are hashes already, so datasketch's hash function is the identity, and the
+    whole array goes in as one batch item: datasketch stacks the items' hashes into one
+    column either way, and this skips a Python call per value (a test holds it equal to
+    feeding the values one by one to a new MinHash)."""
     from datasketch import MinHash
 
-    permutations = _PERMUTATIONS.get((num_perm, seed))
-    if permutations is None:
-        template = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
-        permutations = _PERMUTATIONS[(num_perm, seed)] = template.permutations
-    m = MinHash(
-        num_perm=num_perm,
-        seed=seed,
-        hashfunc=np.asarray,
-        scheme="affine32",
-        permutations=permutations,
-    )
+    m = _SKETCHES.get((num_perm, seed))
+    if m is None:
+        m = _SKETCHES[(num_perm, seed)] = MinHash(
+            num_perm=num_perm, seed=seed, hashfunc=np.asarray, scheme="affine32"
+        )
+    m.clear()
     if len(hashes):
         m.update_batch([hashes.astype(np.uint32, copy=False)])
-    return np.asarray(m.hashvalues, dtype=np.uint64).astype(np.uint32)
+    return np.array(m.hashvalues, dtype=np.uint32)
 
 
 def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:

@@ -38,7 +38,8 @@ from jobs.runtime import JobError, RunContext
 KEY_COLUMNS = ("_url_key", "_exact_key", "_bands", "_shingles", "_simhash")
 # How keys are computed (udfs.dedup); raised when that changes, so old index rows are rebuilt.
 # 2: shingle ids by polynomial over unit ids instead of xxh32 of the shingle strings.
-# 3: exact_text drops symbols before NFKC (™, ℃ no longer leave letters behind).
+# 3: exact_text removes punctuation before NFKC (a combining mark right after it now
+#    combines with the letter before).
 KEY_VERSION = 3
 # What the key columns depend on: an index built with other values is rebuilt.
 KEY_SETTINGS = (

@@ -133,28 +133,24 @@ def candidate_pairs(docs, cfg: DedupConfig):
     """(a, b) with a < b sharing a band key, materialized; capped buckets link to their
     smallest member. Most buckets hold one document, so the shared ones are found first
     and only their members are paired. That search only counts (a hash aggregate on the
-    numeric keys); the smallest doc_id, a string, is looked for among the members of
-    capped buckets alone."""
+    numeric key); the smallest doc_id, a string, is looked for among the members of
+    capped buckets alone. Band keys carry their band (MinHash: xxh64 seeded with the band
+    number; SimHash: the block number in the top byte), so a bucket is one key."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    banded = docs.select("doc_id", F.posexplode("_bands").alias("_band", "_key"))
-    shared = (
-        banded.groupBy("_band", "_key").agg(F.count("*").alias("_size")).where(F.col("_size") > 1)
-    )
-    members = banded.join(_materialized(shared), ["_band", "_key"]).localCheckpoint()
+    banded = docs.select("doc_id", F.explode("_bands").alias("_key"))
+    shared = banded.groupBy("_key").agg(F.count("*").alias("_size")).where(F.col("_size") > 1)
+    members = banded.join(_materialized(shared), "_key").localCheckpoint()
     small = members.where(F.col("_size") <= cfg.max_bucket_size)
     pairs = (
         small.alias("x")
-        .join(
-            small.alias("y"),
-            (F.col("x._band") == F.col("y._band")) & (F.col("x._key") == F.col("y._key")),
-        )
+        .join(small.alias("y"), "_key")
         .where(F.col("x.doc_id") < F.col("y.doc_id"))
         .select(F.col("x.doc_id").alias("a"), F.col("y.doc_id").alias("b"))
     )
     capped = members.where(F.col("_size") > cfg.max_bucket_size).withColumn(
-        "_head", F.min("doc_id").over(Window.partitionBy("_band", "_key"))
+        "_head", F.min("doc_id").over(Window.partitionBy("_key"))
     )
     stars = capped.where(F.col("doc_id") != F.col("_head")).select(
         F.col("_head").alias("a"), F.col("doc_id").alias("b")
@@ -341,14 +337,13 @@ def resolve(docs, nodes, cfg: DedupConfig):
     if cfg.url:
         edge_sets.append(_group_edges(nodes, "_url_key"))
     if cfg.exact:
-        edge_sets.append(_group_edges(nodes, "_exact_key"))
+        exact_edges = _group_edges(nodes, "_exact_key").localCheckpoint()
+        edge_sets.append(exact_edges)
     near = None
     if cfg.near_method != "none":
         reps = nodes.select("doc_id", "_bands", "_shingles", "_simhash")
-        if cfg.exact:  # the copies are found on the narrow columns, then left out
-            order = F.row_number().over(Window.partitionBy("_exact_key").orderBy("doc_id"))
-            copies = nodes.select("doc_id", order.alias("_n")).where(F.col("_n") > 1)
-            copies = copies.select("doc_id")
+        if cfg.exact:  # an exact edge's b is a copy: left out
+            copies = exact_edges.select(F.col("b").alias("doc_id"))
             reps = reps.join(_materialized(copies), "doc_id", "left_anti")
         near = verified_edges(reps, candidate_pairs(reps, cfg), cfg).localCheckpoint()
         edge_sets.append(near.select("a", "b"))
@@ -360,19 +355,21 @@ def resolve(docs, nodes, cfg: DedupConfig):
     components = connected_components(edges.localCheckpoint(), cfg.max_rounds)
 
     members = nodes.join(components, "doc_id").select(
-        "doc_id", "component", "quality_tier", "ppl", "_url_key", "_exact_key",
-        # the exact group's representative: the one near pairs were searched for
-        (F.min("doc_id").over(Window.partitionBy("_exact_key")) if cfg.exact else F.col("doc_id")).alias("_rep"),
-    )  # fmt: skip
-    w = Window.partitionBy("component").orderBy(*_quality_order())
-    ranked = members.withColumn("_rank", F.row_number().over(w)).withColumn(
-        "_kept", F.first("doc_id").over(w)
+        "doc_id", "component", "quality_tier", "ppl", "_url_key", "_exact_key"
     )
-    kept_keys = ranked.where(F.col("_rank") == 1).select(
-        F.col("doc_id").alias("_kept"), F.col("_url_key").alias("_kept_url"),
-        F.col("_exact_key").alias("_kept_exact"),
+    if cfg.exact:  # the exact group's head: the representative near pairs were searched for
+        heads = exact_edges.select(F.col("b").alias("doc_id"), F.col("a").alias("_rep"))
+        members = members.join(_materialized(heads), "doc_id", "left")
+        members = members.withColumn("_rep", F.coalesce("_rep", "doc_id"))
+    else:
+        members = members.withColumn("_rep", F.col("doc_id"))
+    w = Window.partitionBy("component").orderBy(*_quality_order())
+    ranked = members.select(
+        "*", F.row_number().over(w).alias("_rank"), F.first("doc_id").over(w).alias("_kept"),
+        F.first("_url_key").over(w).alias("_kept_url"),
+        F.first("_exact_key").over(w).alias("_kept_exact"),
     )  # fmt: skip
-    dups = ranked.where(F.col("_rank") > 1).join(kept_keys, "_kept")
+    dups = ranked.where(F.col("_rank") > 1)
     if near is not None:
         strongest = (
             near.select("a", "similarity").unionByName(near.select(F.col("b").alias("a"), "similarity"))

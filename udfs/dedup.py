@@ -142,15 +142,32 @@ def _fmix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(33))
 
 
-_WORD_IDS: dict[str, int] = {}
+# Word -> id, per process. Keys are words as found (str) or, from ASCII texts, their
+# lowercased bytes; both give xxh64 of the casefolded UTF-8 word.
+_WORD_IDS: dict[str | bytes, int] = {}
 _WORD_IDS_MAX = 1 << 20
 
 
-def _new_word_id(word: str) -> int:
+def _new_word_id(word: str | bytes) -> int:
     if len(_WORD_IDS) >= _WORD_IDS_MAX:
         _WORD_IDS.clear()
-    value = _WORD_IDS[word] = xxhash.xxh64_intdigest(word.casefold().encode("utf-8"))
+    folded = word if isinstance(word, bytes) else word.casefold().encode("utf-8")
+    value = _WORD_IDS[word] = xxhash.xxh64_intdigest(folded)
     return value
+
+
+# ASCII: letters lowered, digits and apostrophes kept, everything else a space.
+_ASCII_WORD_CHARS = bytes(
+    c if c < 128 and (chr(c).isalnum() or chr(c) == "'") else ord(" ") for c in _ASCII_LOWER
+)
+_ASCII_WORD = re.compile(rb"[a-z0-9]+(?:'[a-z0-9]+)*")
+
+
+def _ascii_words(text: str) -> list[bytes]:
+    """segment.en_words of an ASCII text, lowercased, as bytes (a table and a split; the
+    pattern only where apostrophes need it)."""
+    spaced = text.encode("ascii").translate(_ASCII_WORD_CHARS)
+    return _ASCII_WORD.findall(spaced) if b"'" in spaced else spaced.split()
 
 
 def unit_ids(text: str, lang: str, folded: str | None = None) -> np.ndarray:
@@ -161,7 +178,7 @@ def unit_ids(text: str, lang: str, folded: str | None = None) -> np.ndarray:
         code_points = kept.encode("utf-32-le", "surrogatepass")  # a stray surrogate: no crash
         ids = np.frombuffer(code_points, dtype=np.uint32).astype(np.uint64)
     else:  # words repeat (Zipf): a per-process cache saves most hash calls
-        words = segment.en_words(text)
+        words = _ascii_words(text) if text.isascii() else segment.en_words(text)
         values = list(map(_WORD_IDS.get, words))
         if None in values:
             values = [_new_word_id(w) if v is None else v for v, w in zip(values, words)]
@@ -240,7 +257,8 @@ def minhash_of_hashes(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarra
 
 
 def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:
-    """One signed 64-bit key per band: equal keys in a band make a candidate pair."""
+    """One signed 64-bit key per band, seeded with the band number (so keys of different
+    bands differ and a bucket is one key): equal keys make a candidate pair."""
     if len(signature) < bands * rows:
         raise ValueError(
             f"signature of {len(signature)} values is shorter than {bands} bands x {rows} rows"

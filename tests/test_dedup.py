@@ -133,6 +133,8 @@ def test_shingle_ids_stand_for_the_shingle_strings():
 
 
 def test_minhash_is_pinned_and_estimates_jaccard():
+    from datasketch import MinHash
+
     x = "The council approved the new plan for the northern bus routes on Monday evening"
     y = "The council approved the new plan for the northern bus routes on Tuesday evening"
     hx, hy = D.shingle_hashes(x, "en", 3), D.shingle_hashes(y, "en", 3)
@@ -142,10 +144,13 @@ def test_minhash_is_pinned_and_estimates_jaccard():
     est = D.estimated_jaccard(sig, D.minhash_of_hashes(hy, 128, 1))
     assert abs(est - D.jaccard(D.shingles(x, "en", 3), D.shingles(y, "en", 3))) < 0.15
     assert np.array_equal(sig, D.minhash_of_hashes(hx, 128, 1))  # the shared sketch starts clean
+    # a long document goes in by slices: the same signature as all values at once
+    many = np.random.default_rng(3).integers(0, 2**32, 2000, dtype=np.uint64).astype(np.uint32)
+    whole = MinHash(num_perm=128, seed=1, hashfunc=np.asarray, scheme="affine32")
+    whole.update_batch([many])
+    assert np.array_equal(D.minhash_of_hashes(many, 128, 1), whole.hashvalues.astype(np.uint32))
     # Cached permutations and the whole array as one batch item give exactly what a fresh
     # datasketch MinHash fed the values one by one gives.
-    from datasketch import MinHash
-
     fresh = MinHash(num_perm=128, seed=1, hashfunc=int, scheme="affine32")
     fresh.update_batch(hx.tolist())
     assert np.array_equal(sig, np.asarray(fresh.hashvalues, dtype=np.uint64).astype(np.uint32))

@@ -239,10 +239,10 @@ def minhash_of_hashes(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarra
     32-bit shingle hashes (see shingle_hashes). The permutations (drawn from `seed`) are
     made once per process, with one MinHash that is cleared for each document: drawing
     them again, or even checking them for a new MinHash, cost more than hashing. The
-    values are hashes already, so datasketch's hash function is the identity, and the
-    whole array goes in as one batch item: datasketch stacks the items' hashes into one
-    column either way, and this skips a Python call per value (a test holds it equal to
-    feeding the values one by one to a new MinHash)."""
+    values are hashes already, so datasketch's hash function is the identity, and an
+    array goes in as one batch item: datasketch stacks the items' hashes into one column
+    either way, and this skips a Python call per value (tests hold it equal to feeding
+    the values one by one, and to one batch, to a new MinHash)."""
     from datasketch import MinHash
 
     m = _SKETCHES.get((num_perm, seed))

@@ -46,7 +46,8 @@ class SparkConfig:
     local_master: str = "local[*]"
     # Applied only to the embedded local session (a cluster sizes its own driver).
     driver_memory: str = "4g"
-    shuffle_partitions: int = option(8, min=1)
+    # 0: one per local core.
+    shuffle_partitions: int = option(0, min=0)
     log_level: str = option("WARN", choices=["ERROR", "WARN", "INFO", "DEBUG"])
     conf: dict[str, str] = option({})
 

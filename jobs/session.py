@@ -85,7 +85,10 @@ def build(cfg: SparkConfig):
         builder = (
             builder.master(cfg.local_master)
             .config("spark.driver.memory", cfg.driver_memory)
-            .config("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
+            .config(
+                "spark.sql.shuffle.partitions",
+                str(cfg.shuffle_partitions or local_cores(cfg.local_master)),
+            )
             # Text steps spend their time in per-row Python work: smaller input splits,
             # and at least 4 per core, keep every local core busy to the end (3 splits
             # on 2 cores leave one core idle for a third of the run).

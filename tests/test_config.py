@@ -51,8 +51,10 @@ def test_unknown_section_is_named():
 
 
 def test_out_of_range_and_wrong_type_and_choices():
-    with pytest.raises(ConfigError, match=r"'spark\.shuffle_partitions' is 0, below the minimum 1"):
-        config.load(Config, None, ["spark.shuffle_partitions=0"])
+    with pytest.raises(
+        ConfigError, match=r"'spark\.shuffle_partitions' is -1, below the minimum 0"
+    ):
+        config.load(Config, None, ["spark.shuffle_partitions=-1"])
     with pytest.raises(ConfigError, match=r"'ingest\.max_text_bytes' must be int"):
         config.load(Config, None, ["ingest.max_text_bytes=lots"])
     with pytest.raises(ConfigError, match=r"'tables\.backend' is 'parquet'; allowed"):

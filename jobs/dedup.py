@@ -122,7 +122,8 @@ BROADCAST_ROWS = 1_000_000
 
 
 def _materialized(df):
-    """`df` computed once; with a broadcast hint when it is small (see BROADCAST_ROWS)."""
+    """`df` computed once; with a broadcast hint when it is small (see BROADCAST_ROWS).
+    The hint holds through later selects and filters of the result."""
     from pyspark.sql import functions as F
 
     df = df.localCheckpoint()
@@ -283,9 +284,14 @@ def compute_keys(docs, cfg: DedupConfig, carry: tuple[str, ...] = ()):
     )
 
 
-def _with_defaults(filtered):
+def _documents(filtered):
+    """The input rows with the columns dedup reads, defaults for the optional ones; a
+    clear error when a required one is missing."""
     from pyspark.sql import functions as F
 
+    missing = {"doc_id", "text"} - set(filtered.columns)
+    if missing:
+        raise JobError(f"dedup.input has no column {', '.join(sorted(missing))}")
     docs = filtered
     for name, default in (("url", None), ("lang", "en"), ("quality_tier", None), ("ppl", None)):
         if name not in docs.columns:
@@ -318,10 +324,7 @@ def gather_keys(docs, cfg: DedupConfig, cached_keys=None):
 def transform(filtered, cfg: DedupConfig, cached_keys=None):
     """filtered rows -> (deduped rows with dup_count, duplicate rows). The result depends
     only on the rows and their keys, so a run with an index equals a run without one."""
-    missing = {"doc_id", "text"} - set(filtered.columns)
-    if missing:
-        raise JobError(f"dedup.input has no column {', '.join(sorted(missing))}")
-    docs = _with_defaults(filtered)
+    docs = _documents(filtered)
     nodes, _ = gather_keys(docs, cfg, cached_keys)
     return resolve(docs, nodes, cfg)
 
@@ -343,14 +346,15 @@ def resolve(docs, nodes, cfg: DedupConfig):
     if cfg.url:
         edge_sets.append(_group_edges(nodes, "_url_key"))
     if cfg.exact:
-        exact_edges = _group_edges(nodes, "_exact_key").localCheckpoint()
+        # also the copies left out of the near search and each member's representative
+        exact_edges = _materialized(_group_edges(nodes, "_exact_key"))
         edge_sets.append(exact_edges)
     near = None
     if cfg.near_method != "none":
         reps = nodes.select("doc_id", "_bands", "_shingles", "_simhash")
         if cfg.exact:  # an exact edge's b is a copy: left out
             copies = exact_edges.select(F.col("b").alias("doc_id"))
-            reps = reps.join(_materialized(copies), "doc_id", "left_anti")
+            reps = reps.join(copies, "doc_id", "left_anti")
         near = verified_edges(reps, candidate_pairs(reps, cfg), cfg).localCheckpoint()
         edge_sets.append(near.select("a", "b"))
     if not edge_sets:
@@ -365,7 +369,7 @@ def resolve(docs, nodes, cfg: DedupConfig):
     )
     if cfg.exact:  # the exact group's head: the representative near pairs were searched for
         heads = exact_edges.select(F.col("b").alias("doc_id"), F.col("a").alias("_rep"))
-        members = members.join(_materialized(heads), "doc_id", "left")
+        members = members.join(heads, "doc_id", "left")
         members = members.withColumn("_rep", F.coalesce("_rep", "doc_id"))
     else:
         members = members.withColumn("_rep", F.col("doc_id"))
@@ -438,12 +442,8 @@ def run(spark, cfg) -> dict:
     section: DedupConfig = cfg.dedup
     tables = Tables(spark, cfg.lake, cfg.tables)
     ctx = RunContext(spark, cfg, "dedup", tables)
-    filtered = ctx.read_input(section.input)
-    missing = {"doc_id", "text"} - set(filtered.columns)
-    if missing:
-        raise JobError(f"dedup.input has no column {', '.join(sorted(missing))}")
-    rows_in = filtered.count()
-    docs = _with_defaults(filtered)
+    docs = _documents(ctx.read_input(section.input))
+    rows_in = docs.count()
     cached, rebuild = read_index(tables, section)
     nodes, fresh = gather_keys(docs, section, cached)
     deduped, duplicates = resolve(docs, nodes, section)

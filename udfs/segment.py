@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import string
-from functools import cached_property
+from functools import cache, cached_property
 
 ZH_BACKENDS = ("jieba-next", "jieba")
 _TOKENIZERS: dict[tuple[str, str], object] = {}
@@ -197,16 +197,15 @@ def han_count(text: str) -> int:
     return sum(map(data.count, _HAN_LEADS)) + len(_HAN_E4.findall(data))
 
 
-_DROP_COMMON: dict[int, dict[int, None]] = {}
+@cache
+def _drop_common(n: int) -> dict[int, None]:
+    return dict.fromkeys(map(ord, common_zh_chars(n)))
 
 
 def common_zh_count(text: str, n: int = 3500) -> int:
     """Characters of `text` among the `n` most common Chinese characters, counted by what
     str.translate leaves when it deletes them (faster than a regex or a Python loop)."""
-    table = _DROP_COMMON.get(n)
-    if table is None:
-        table = _DROP_COMMON[n] = dict.fromkeys(map(ord, common_zh_chars(n)))
-    return len(text) - len(text.translate(table))
+    return len(text) - len(text.translate(_drop_common(n)))
 
 
 def content_words(words: list[str], lang: str, function_words: set[str]) -> list[str]:

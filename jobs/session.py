@@ -94,6 +94,12 @@ def build(cfg: SparkConfig):
             # on 2 cores leave one core idle for a third of the run).
             .config("spark.sql.files.maxPartitionBytes", "32m")
             .config("spark.sql.files.minPartitionNum", str(4 * local_cores(cfg.local_master)))
+            # Adaptive execution re-plans a query at every shuffle. On one machine, with a
+            # shuffle partition per core, it has nothing to coalesce or split, and the
+            # re-planning cost dedup's graph (dozens of small queries over keys) about 3 s
+            # of 18 and a sixth of the JVM's CPU on the 100k bench. Clusters keep it
+            # (skewed joins); `spark.conf` can turn it back on here.
+            .config("spark.sql.adaptive.enabled", "false")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")

@@ -1,6 +1,7 @@
 """Dedup: the pure functions with known answers, and the job on the demo corpus."""
 
 import json
+import random
 
 import numpy as np
 import pytest
@@ -27,6 +28,27 @@ def test_normalize_url():
     assert D.normalize_url(None) is None and D.normalize_url("  ") is None
 
 
+def test_plain_urls_normalise_as_urlsplit_does():
+    """normalize_url's shortcut for plain URLs gives what the urlsplit route gives, on
+    random URLs that mix plain and unusual parts."""
+    rng = random.Random(5)
+    schemes = ["http", "https", "HTTPS", "ftp", "hTTp"]
+    hosts = ["example.com", "WWW.Example.COM", "www.a-b.cn.", "news.example.cn", "x", "例子.cn",
+             "user@host.com", "host.com:80", "host.com:8080", "[::1]", "www.", "host.com:x"]  # fmt: skip
+    paths = ["", "/", "/a/b.html", "/%E4%B8%AD", "/a b", "/a\tb", "/über", "//x", "/a;p"]
+    tails = ["", "#top", "#", "?", "?b=2&a=1", "?utm_source=x", "?a=1#f", "#a?b=1"]
+    urls = [
+        f"{rng.choice(schemes)}://{rng.choice(hosts)}{rng.choice(paths)}{rng.choice(tails)}"
+        for _ in range(3000)
+    ]
+    urls += [f" {u}\n" for u in urls[:200]] + ["https://", "http:///a", "https://.", "mailto:a@b"]
+    plain = 0
+    for url in urls:
+        plain += D._PLAIN_URL.fullmatch(url.strip()) is not None
+        assert D.normalize_url(url) == D._normalize_parsed_url(url.strip()), url
+    assert plain > 500  # the shortcut was taken, not only the general route
+
+
 def test_exact_text_ignores_punctuation_emoji_space_and_case():
     assert (
         D.exact_text("Hello, World!! 😀\n ok") == D.exact_text("hello world ok") == "helloworldok"
@@ -43,7 +65,6 @@ def test_exact_text_equals_the_plain_definition():
     NFKC -> casefold -> remove, on random texts over Unicode's planes 0-2. The one known
     difference is left out of the draw: a combining mark right after punctuation (which,
     once the punctuation is gone, combines with the letter before it)."""
-    import random
     import re
     import unicodedata
 
@@ -109,7 +130,6 @@ def test_shingle_ids_stand_for_the_shingle_strings():
         D.shingle_hashes("ＡＢＣ１２３汉字", "zh", 3), D.shingle_hashes("abc123汉字", "zh", 3)
     )
     # ASCII texts take a byte path to the same words and ids as segment.en_words
-    import random
 
     import xxhash
 
@@ -297,7 +317,6 @@ def test_connected_components_settle_long_chains_and_stars(spark):
     """A chain of 40 documents in doc_id order, one of 64 in random order, a star, and a
     pair: each component labelled by its smallest doc_id, within far fewer rounds than
     the chains are long."""
-    import random
 
     chain = [(f"c{i:02d}", f"c{i + 1:02d}") for i in range(39)][::-1]
     shuffled = [f"r{i:02d}" for i in range(64)]

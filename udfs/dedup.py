@@ -35,19 +35,35 @@ TRACKING_PARAM = re.compile(
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
+# http(s), a plain host (no user, port or IPv6 brackets), a path without query: most
+# URLs, normalised without urlsplit (a test holds both routes equal).
+_PLAIN_URL = re.compile(r"(?i:https?)://([A-Za-z0-9.-]+)(/[^?#\s]*)?(?:#.*)?", re.DOTALL)
+
+
 def normalize_url(url: str | None) -> str | None:
     """A URL reduced to what identifies the page: scheme folded (http and https are the same
     page), host lowercased without "www." and default port, no fragment, no tracking
     parameters (utm_*, fbclid, gclid, ...), remaining query parameters sorted."""
     if not url or not url.strip():
         return None
+    url = url.strip()
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is None:
+        return _normalize_parsed_url(url)
+    host = plain.group(1).lower().rstrip(".")
+    host = host[4:] if host.startswith("www.") else host
+    return f"https://{host}{plain.group(2) or '/'}"
+
+
+def _normalize_parsed_url(url: str) -> str | None:
+    """normalize_url of any stripped URL, by urlsplit."""
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
     except ValueError:
         return None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
-        return url.strip()
+        return url
     host = parts.hostname.lower().rstrip(".")
     host = host[4:] if host.startswith("www.") else host
     try:
@@ -133,13 +149,19 @@ def shingles(text: str, lang: str, n: int) -> set[str]:
 _ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the shingle polynomial
 
 
+_SHIFT_33 = np.uint64(33)
+_FMIX_1, _FMIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
+
+
 def _fmix64(x: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser: every input bit reaches every output bit."""
-    x = x ^ (x >> np.uint64(33))
-    x = x * np.uint64(0xFF51AFD7ED558CCD)
-    x = x ^ (x >> np.uint64(33))
-    x = x * np.uint64(0xC4CEB9FE1A85EC53)
-    return x ^ (x >> np.uint64(33))
+    """MurmurHash3's 64-bit finaliser: every input bit reaches every output bit. In place:
+    `x` is changed and returned (a new array per step cost more than the arithmetic)."""
+    x ^= x >> _SHIFT_33
+    x *= _FMIX_1
+    x ^= x >> _SHIFT_33
+    x *= _FMIX_2
+    x ^= x >> _SHIFT_33
+    return x
 
 
 # Word -> id, per process. Keys are words as found (str) or, from ASCII texts, their

@@ -58,10 +58,15 @@ def test_flesch_values_are_the_standard_formulas():
 
 
 def test_fast_counts_equal_their_regex_definitions():
-    """han_count and _space_before_marks are faster forms of two regex counts."""
+    """char_counts and _space_before_marks are faster forms of regex counts."""
     import re
 
-    han = re.compile("[\u4e00-\u9fff]")
+    patterns = {
+        "digits": re.compile(r"\d"),
+        "upper": re.compile("[A-Z\u00c0-\u00de]"),
+        "cjk_ext_a": re.compile("[\u3400-\u4dbf]"),
+        "han": re.compile("[\u4e00-\u9fff]"),
+    }
     space_before = re.compile(r"\w\s+[,;:!?](?!\w)|\w\s+\.(?=\s|$)")
     texts = [
         "小猫坐在垫子上。它很高兴！",
@@ -69,12 +74,15 @@ def test_fast_counts_equal_their_regex_definitions():
         "lone surrogate \ud800 中",
         "a ,b word , x  . y ( , z end . ab\t;c _ ; 9 !",
         "Well , then ; and : so ! why ? fine .\nnext ,line",
+        "digits 0９٣߀𝟎 ２０ and capitals ÀÞßÿ×ÝZ@[",  # full-width, Arabic, NKo, math bold
         "",
     ]
+    common = segment.common_zh_chars(500)
     for text in texts:
-        assert segment.han_count(text) == len(han.findall(text)), text
-        common = segment.common_zh_chars(500)
-        assert segment.common_zh_count(text, 500) == sum(c in common for c in text), text
+        counts = segment.char_counts(text, 500)
+        for name, pattern in patterns.items():
+            assert getattr(counts, name) == len(pattern.findall(text)), (name, text)
+        assert counts.han_common == sum(c in common for c in text), text
         assert readability._space_before_marks(text) == len(space_before.findall(text)), text
 
 

@@ -240,6 +240,25 @@ def test_pii_validation_and_masks():
     assert R.mask_pii("in 2023 about 1,200 people came", R.Settings({}).pii_enabled)[1] == []
 
 
+def test_digit_pii_needs_the_digits_the_prefilter_asks_for():
+    """Lines with fewer than _PII_MIN_DIGITS digits skip the privacy patterns: none of the
+    digit patterns matches such text (random digit, separator and bracket strings), and
+    the shortest phone number, at exactly that many digits, is still masked."""
+    rng = random.Random(3)
+    digit_rules = [p for p in R.PII_RULES if p.name != "pii_email"]
+    for _ in range(4000):
+        digits = rng.randint(1, R._PII_MIN_DIGITS - 1)
+        parts = [rng.choice("0123456789１") for _ in range(digits)]
+        parts += [rng.choice(" -()+x") for _ in range(rng.randint(0, 8))]
+        rng.shuffle(parts)
+        text = "".join(parts)
+        assert not R._may_hold_pii(text)
+        assert not any(p.find(text) for p in digit_rules), text
+    shortest = "call 12 345 678 today"
+    assert R._may_hold_pii(shortest)
+    assert R.mask_pii(shortest, R.Settings({}).pii_enabled)[0] == "call [PHONE] today"
+
+
 def test_document_losing_too_much_is_rejected_with_the_worst_rule():
     ads = lines(*["Limited time offer: free shipping, buy now!"] * 1, "Click here to claim your free gift, order now.",
                 "Best price guaranteed, call now for a special discount.")  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from udfs import segment
 from udfs.textclean import remove_control_chars
@@ -57,15 +58,18 @@ _PUNCT = str.maketrans(
         "‚": "'",
     }
 )
-_DIGITS = re.compile(r"\d")
 _EN_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]")
+
+
+@cache
+def _normalize_table() -> dict[int, str]:
+    """Punctuation unified and every digit to 0: one str.translate does both."""
+    return {**_PUNCT, **dict.fromkeys(segment.decimal_digits(), "0")}
 
 
 def normalize(text: str) -> str:
     """The form the language model sees (module docstring)."""
-    text = text.lower().translate(_PUNCT)
-    text = _DIGITS.sub("0", text)
-    return remove_control_chars(text)
+    return remove_control_chars(text.lower().translate(_normalize_table()))
 
 
 def tokens(paragraph: str, lang: str, zh_backend: str = "jieba-next") -> list[str]:

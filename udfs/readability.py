@@ -162,8 +162,8 @@ def score(
 
     n_words = seg.word_count
     if lang == "zh":
-        han = segment.han_count(text)
-        common_share = segment.common_zh_count(text) / han if han else 0.0
+        chars = segment.char_counts(text)
+        common_share = chars.han_common / chars.han if chars.han else 0.0
         sentence_chars = sum(len(s.strip()) for s in sents) / n_sent
         out["mean_sentence_chars"] = sentence_chars
         out["mean_sentence_words"] = n_words / n_sent

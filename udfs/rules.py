@@ -148,7 +148,15 @@ class Doc:
     @cached_property
     def units(self) -> list[str]:
         """Words for en, non-space characters for zh."""
-        return self.words if self.lang == "en" else list("".join(self.text.split()))
+        return self.words if self.lang == "en" else list(self._zh_chars)
+
+    @cached_property
+    def unit_count(self) -> int:
+        return len(self.words) if self.lang == "en" else len(self._zh_chars)
+
+    @cached_property
+    def _zh_chars(self) -> str:
+        return "".join(self.text.split())
 
     @cached_property
     def matches(self) -> list[tuple[int, int, str]]:
@@ -166,29 +174,53 @@ class Doc:
         import numpy as np
 
         if self.lang == "zh":
-            chars = "".join(self.units)
-            ids = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-            return prefix_hashes(ids), np.ones(len(chars))
-        ids = np.array([hash(w) for w in self.units], dtype=np.int64).view(np.uint64)
-        return prefix_hashes(ids), np.fromiter(
-            map(len, self.units), dtype=np.float64, count=len(self.units)
-        )
+            chars = self._zh_chars.encode("utf-32-le", "surrogatepass")
+            ids = np.frombuffer(chars, dtype=np.uint32).astype(np.uint64)
+            return prefix_hashes(ids), np.ones(len(ids))
+        words = self.words
+        ids = np.array(list(map(hash, words)), dtype=np.int64).view(np.uint64)
+        return prefix_hashes(ids), np.fromiter(map(len, words), dtype=np.float64, count=len(words))
 
     def ngrams(self, n: int) -> NgramProfile:
         """Top n-gram coverage and repeated n-gram coverage, as shares of unit characters.
-        The n-gram sizes every document needs (2, 3, 4 for the top share, 5 for repeats,
-        scaled for zh) are computed together; dup_share is NaN where it was not asked for."""
+        The two sizes every document needs (2 for the top share, 5 for repeats, scaled for
+        zh) are computed together; dup_share is NaN where it was not asked for."""
         cache = self.__dict__.setdefault("_ngram_cache", {})
         if n not in cache:
-            usual = tuple(self.ngram_n(k) for k in (2, 3, 4, 5))
+            usual = (self.ngram_n(2), self.ngram_n(5))
             if n in usual:
-                cache.update(ngram_profiles(*self._unit_arrays, usual, dup_for=(usual[-1],)))
+                cache.update(ngram_profiles(*self._unit_arrays, usual, dup_for=usual[1:]))
             else:
                 cache.update(ngram_profiles(*self._unit_arrays, (n,), dup_for=(n,)))
         return cache[n]
 
+    def top_share_bound(self, n: int) -> float:
+        """An upper bound of ngrams(n).top_share, n >= ngram_n(2), from the 2-gram profile:
+        an n-gram occurs at most as often as the top 2-gram (each of its occurrences starts
+        with one of its prefix's) and covers at most the widest run of n units. Most
+        documents stay far below the limits, so their 3- and 4-gram sorts are skipped."""
+        import numpy as np
+
+        top = self.ngrams(self.ngram_n(2)).top_count
+        _, lengths = self._unit_arrays
+        if top < 2 or len(lengths) < n:
+            return 0.0  # no 2-gram repeats, so no n-gram does
+        if self.lang == "zh":
+            widest = n  # a unit is one character
+        else:
+            offsets = np.concatenate(([0], np.cumsum(lengths)))
+            widest = int((offsets[n:] - offsets[:-n]).max())
+        return top * widest / int(lengths.sum())
+
     def count(self, pattern: re.Pattern) -> int:
         return len(pattern.findall(self.text))
+
+    def char_counts(self, common_n: int = 3500) -> segment.CharCounts:
+        """Digits, capitals and Chinese characters (segment.char_counts), once per n."""
+        cache = self.__dict__.setdefault("_char_counts", {})
+        if common_n not in cache:
+            cache[common_n] = segment.char_counts(self.text, common_n)
+        return cache[common_n]
 
 
 @dataclass(frozen=True)
@@ -197,6 +229,7 @@ class NgramProfile:
     # frequent n-grams, the one with the most characters)
     top_share: float
     dup_share: float  # characters inside n-grams that occur more than once
+    top_count: int = 0  # occurrences of the most frequent n-gram (0: none repeats)
 
 
 _BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
@@ -271,14 +304,14 @@ def ngram_profiles(
             top_chars = float((char_offset[first + n] - char_offset[first]).max())
         top_share = float(top * top_chars / total)
         if order is None or n not in dup_for:
-            result[n] = NgramProfile(top_share, float("nan"))
+            result[n] = NgramProfile(top_share, float("nan"), int(top))
             continue
         repeated = order[np.repeat(sizes > 1, sizes)]  # start of every repeated n-gram
         edges = np.bincount(repeated, minlength=units + 1) - np.bincount(
             repeated + n, minlength=units + 1
         )
         covered = np.cumsum(edges[:-1]) > 0
-        result[n] = NgramProfile(top_share, float(lengths[covered].sum() / total))
+        result[n] = NgramProfile(top_share, float(lengths[covered].sum() / total), int(top))
     return result
 
 
@@ -425,6 +458,8 @@ def top_2gram_share(doc: Doc, p) -> str | None:
 @rule("document", max_share=0.18)
 def top_3gram_share(doc: Doc, p) -> str | None:
     """The most frequent 3-gram covers too much of the text."""
+    if doc.top_share_bound(doc.ngram_n(3)) <= p["max_share"]:
+        return None
     share = doc.ngrams(doc.ngram_n(3)).top_share
     return _above(share, p["max_share"])
 
@@ -432,6 +467,8 @@ def top_3gram_share(doc: Doc, p) -> str | None:
 @rule("document", max_share=0.16)
 def top_4gram_share(doc: Doc, p) -> str | None:
     """The most frequent 4-gram covers too much of the text."""
+    if doc.top_share_bound(doc.ngram_n(4)) <= p["max_share"]:
+        return None
     share = doc.ngrams(doc.ngram_n(4)).top_share
     return _above(share, p["max_share"])
 
@@ -484,17 +521,15 @@ def garbled_chars(doc: Doc, p) -> str | None:
 @rule("document", ("zh",), max_share=0.3, common_chars=3500)
 def rare_char_share(doc: Doc, p) -> str | None:
     """Too many Chinese characters outside the common set (text decoded with the wrong codec)."""
-    han = segment.han_count(doc.text)
-    if han < 20:
+    counts = doc.char_counts(int(p["common_chars"]))
+    if counts.han < 20:
         return None
-    share = 1 - segment.common_zh_count(doc.text, int(p["common_chars"])) / han
+    share = 1 - counts.han_common / counts.han
     return _above(share, p["max_share"])
 
 
 _VOWELLESS_WORD = re.compile(r"\b[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{2,}\b")
-_CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
-_UPPER = re.compile(r"[A-Z\u00c0-\u00de]")
 
 
 @rule("document", ("en",), max_share=0.25)
@@ -519,7 +554,7 @@ def unpunctuated_run(doc: Doc, p) -> str | None:
 @rule("document", ("zh",), min_share=0.4)
 def low_cjk_share(doc: Doc, p) -> str | None:
     """A zh document whose non-space characters are mostly not Chinese."""
-    share = doc.count(_CJK_CHAR) / max(1, doc.chars)
+    share = doc.char_counts().cjk / max(1, doc.chars)
     return f"{share:.2f}" if share < p["min_share"] else None
 
 
@@ -536,14 +571,14 @@ def mean_word_length(doc: Doc, p) -> str | None:
 def symbol_word_ratio(doc: Doc, p) -> str | None:
     """Too many '#' and ellipsis symbols per word (hashtag spam, truncated snippets)."""
     symbols = doc.text.count("#") + doc.text.count("...") + doc.text.count("…")
-    ratio = symbols / max(1, len(doc.units))
+    ratio = symbols / max(1, doc.unit_count)
     return f"{ratio:.2f}" if ratio > p["max_ratio"] else None
 
 
 @rule("document", max_share=0.25)
 def digit_ratio(doc: Doc, p) -> str | None:
     """Too many digits (tables of numbers, phone lists, logs)."""
-    share = doc.count(_DIGIT) / max(1, doc.chars)
+    share = doc.char_counts().digits / max(1, doc.chars)
     return _above(share, p["max_share"])
 
 
@@ -553,7 +588,7 @@ def uppercase_ratio(doc: Doc, p) -> str | None:
     letters = sum(map(len, doc.words))  # letters and digits of words: close enough, and cheap
     if letters < 50:
         return None
-    share = doc.count(_UPPER) / letters
+    share = doc.char_counts().upper / letters
     return _above(share, p["max_share"])
 
 
@@ -565,7 +600,7 @@ def url_density(doc: Doc, p) -> str | None:
     """Too many URLs for the amount of text (link farms)."""
     if "http" not in doc.text and "www." not in doc.text:
         return None
-    rate = 100 * len(_URL.findall(doc.text)) / max(1, len(doc.units))
+    rate = 100 * len(_URL.findall(doc.text)) / max(1, doc.unit_count)
     return f"{rate:.1f} per 100" if rate > p["max_per_100_units"] else None
 
 
@@ -686,10 +721,10 @@ def navigation_line(line: str, hits: Counter, doc: Doc, p) -> bool:
     return len(line) < 80 and is_navigation_line(line, doc.lexicon)
 
 
-@rule("paragraph", max_chars=40)
+@rule("paragraph", min_hits=1, max_chars=40)
 def form_line(line: str, hits: Counter, doc: Doc, p) -> bool:
     """A short line that is a form label or button."""
-    return hits["form_fields"] >= 1 and len(line) <= p["max_chars"]
+    return hits["form_fields"] >= p["min_hits"] and len(line) <= p["max_chars"]
 
 
 # ---- sentence rules: remove a sentence ----
@@ -814,6 +849,16 @@ class Settings:
             ]  # fmt: skip
         return cache[(level, lang)]
 
+    def without_terms(self, level: str, lang: str) -> list[Rule]:
+        """The active rules that can fire on a unit holding no word-list term: those
+        without a `min_hits` of at least 1."""
+        cache = self.__dict__.setdefault("_without_terms", {})
+        if (level, lang) not in cache:
+            cache[(level, lang)] = [
+                r for r in self.active(level, lang) if self.params[r.name].get("min_hits", 0) < 1
+            ]
+        return cache[(level, lang)]
+
     @cached_property
     def pii_enabled(self) -> set[str]:
         return {p.name for p in PII_RULES if p.name not in self.disabled}
@@ -839,6 +884,7 @@ def apply_rules(text: str, lang: str, lexicon: Lexicon, settings: Settings) -> O
             return Outcome(text, r.name, detail, [r.name])
 
     para_rules = settings.active("paragraph", lang)
+    para_rules_without_terms = settings.without_terms("paragraph", lang)
     sent_rules = settings.active("sentence", lang)
     removed: Counter = Counter()
     hits: list[str] = []
@@ -852,9 +898,10 @@ def apply_rules(text: str, lang: str, lexicon: Lexicon, settings: Settings) -> O
         # Search a line again only when the document search found something inside it.
         first = bisect.bisect_right(match_ends, start)
         has_match = first < len(match_ends) and match_ends[first] <= start + len(line)
-        line_hits = _distinct_hits(lexicon, line) if has_match else Counter()
+        line_hits = _distinct_hits(lexicon, line) if has_match else _NO_HITS
+        candidates = para_rules if line_hits else para_rules_without_terms
         dropped = next(
-            (r for r in para_rules if r.check(line, line_hits, doc, settings.params[r.name])), None
+            (r for r in candidates if r.check(line, line_hits, doc, settings.params[r.name])), None
         )
         if dropped is not None:
             removed[dropped.name] += len(line.strip())
@@ -886,14 +933,20 @@ def _distinct_hits(lexicon: Lexicon, text: str) -> Counter:
     )
 
 
+_NO_HITS: Counter = Counter()  # read only
+# The digit patterns need at least this many digits (a phone: 2 + 3 + 3; mobile numbers,
+# landlines with area code, ID and card numbers more).
+_PII_MIN_DIGITS = 8
+
+
 def _may_hold_pii(text: str) -> bool:
-    return "@" in text or _DIGIT.search(text) is not None
+    return "@" in text or len(_DIGIT.findall(text)) >= _PII_MIN_DIGITS
 
 
 def _sentence_pass(line, lang, lexicon, settings, sent_rules, search, removed, hits, doc) -> str:
     kept = []
     for sentence in segment.sentences(line, lang):
-        s_hits = _distinct_hits(lexicon, sentence) if search else Counter()
+        s_hits = _distinct_hits(lexicon, sentence) if search else _NO_HITS
         toxic = next(
             (
                 r

@@ -155,10 +155,12 @@ def run(spark, cfg) -> dict:
             f"no KenLM model for {', '.join(missing)}; train one with `ziya-data train-lm`"
         )
     clean = ctx.read_input(section.input)
-    # Scored once: the quantile aggregate and the writes all read this.
-    scored = score_documents(clean, section, models, manifest["zh_segmenter"]).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
+    # Scored once: the quantile aggregate, the counts and the writes all read this (unless
+    # tables.materialize is none: then each recomputes it).
+    scored = score_documents(clean, section, models, manifest["zh_segmenter"])
+    persisted = cfg.tables.materialize == "persist"
+    if persisted:
+        scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         result = assign_tiers(scored, section)
         tiers = (
@@ -169,11 +171,12 @@ def run(spark, cfg) -> dict:
         )
         tier_counts = {f"{r['lang']}:{r['quality_tier']}": int(r["count"]) for r in tiers}
         counts = write_step(
-            ctx, result, section.output, tallies=["rule_hits"], keep_tallies=True,
+            ctx, result, section.output, tallies=["rule_hits"], keep_tallies=True, cached_upstream=persisted,
             extra_metadata={"tiers": tier_counts, "models": {k: v["training_lines"] for k, v in manifest["languages"].items()}},
         )  # fmt: skip
     finally:
-        scored.unpersist()
+        if persisted:
+            scored.unpersist()
     return {
         "job": "filter",
         "run_id": ctx.run_id,

@@ -155,6 +155,7 @@ def write_step(
     tallies: Sequence[str] = (),
     keep_tallies: bool = False,
     extra_metadata: dict | None = None,
+    cached_upstream: bool = False,
 ) -> StepCounts:
     """Write kept rows to `output` and rejected rows to the rejects table, accounted.
 
@@ -162,12 +163,14 @@ def write_step(
     result's own row count is used (a transform never drops rows silently).
     `tallies` names array<string> columns (e.g. which operations changed a row):
     their items are counted into the commit metadata; the columns are stored only with
-    `keep_tallies`.
+    `keep_tallies`. `cached_upstream`: the result is a cheap projection of a frame the
+    caller holds persisted, so it is read from there instead of being cached again (a
+    second copy of every text costs more than the projection).
     """
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    materialize = ctx.cfg.tables.materialize == "persist"
+    materialize = ctx.cfg.tables.materialize == "persist" and not cached_upstream
     cached = result.persist(StorageLevel.MEMORY_AND_DISK) if materialize else result
     result = cached
     try:

@@ -22,6 +22,11 @@ def test_sentences_and_words():
         "New line",
     ]
     assert segment.en_words("Don't stop, O'Neil: 3.5%") == ["Don't", "stop", "O'Neil", "3", "5"]
+    # ASCII text takes a byte path to the words of the Unicode pattern
+    rng = random.Random(2)
+    for _ in range(3000):
+        text = "".join(rng.choice("aZ9 '_-,.\n\t") for _ in range(rng.randint(0, 40)))
+        assert segment.en_words(text) == segment._EN_WORD.findall(text), text
     assert segment.zh_words("市政府周一批准了新公园的建设预算。") == [
         "市政府", "周一", "批准", "了", "新", "公园", "的", "建设", "预算", "。"]  # fmt: skip
 

@@ -105,11 +105,21 @@ def zh_words(
 
 
 _EN_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# ASCII text: letters, digits and apostrophes kept, every other byte a space.
+_ASCII_WORD_BYTES = bytes(
+    c if c < 128 and (chr(c).isalnum() or c == ord("'")) else 32 for c in range(256)
+)
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*")
 
 
 def en_words(text: str) -> list[str]:
-    """English words: runs of letters and digits, with inner apostrophes (don't, O'Neil)."""
-    return _EN_WORD.findall(text)
+    """English words: runs of letters and digits, with inner apostrophes (don't, O'Neil).
+    ASCII text (most English) takes a byte table and a split, or where apostrophes need
+    the pattern, an ASCII one: faster than the Unicode classes (tested equal)."""
+    if not text.isascii():
+        return _EN_WORD.findall(text)
+    spaced = text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii")
+    return _ASCII_WORD.findall(spaced) if "'" in spaced else spaced.split()
 
 
 def words(text: str, lang: str, zh_backend: str = "jieba-next") -> list[str]:

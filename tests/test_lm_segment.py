@@ -22,8 +22,13 @@ def test_sentences_and_words():
         "New line",
     ]
     assert segment.en_words("Don't stop, O'Neil: 3.5%") == ["Don't", "stop", "O'Neil", "3", "5"]
-    # ASCII text takes a byte path to the words of the Unicode pattern
+    # ASCII text takes a byte path to the words of the Unicode pattern, and ASCII classes
+    # to the language model's tokens
     rng = random.Random(2)
+    every_ascii = [chr(c) for c in range(128)]
+    for _ in range(3000):
+        text = "".join(rng.choice(every_ascii + ["a", "'", " "] * 4) for _ in range(30))
+        assert lm.tokens(text, "en") == lm._EN_TOKEN.findall(text), repr(text)
     for _ in range(3000):
         text = "".join(rng.choice("aZ9 '_-,.\n\t") for _ in range(rng.randint(0, 40)))
         assert segment.en_words(text) == segment._EN_WORD.findall(text), text

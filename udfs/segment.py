@@ -54,6 +54,7 @@ def zh_tokenizer(backend: str = "jieba-next", user_dict: str = ""):
 # jieba's block pattern (accurate mode): what the dictionary route segments.
 _ZH_BLOCK = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&._%]+)")
 _ASCII_ALNUM = frozenset(string.ascii_letters + string.digits)
+_ASCII_LETTER_OR_DIGIT = re.compile("[a-zA-Z0-9]")
 
 
 def _rust_route(tok):
@@ -77,6 +78,13 @@ def _cut_no_hmm(route, text: str) -> list[str]:
                 out += [c for c in block if not c.isspace()]
             continue
         ends, x, n, run = route(block), 0, len(block), -1
+        if _ASCII_LETTER_OR_DIGIT.search(block) is None:  # Chinese only: each step a word
+            append = out.append
+            while x < n:
+                y = ends[x] + 1
+                append(block[x:y])
+                x = y
+            continue
         while x < n:
             y = ends[x] + 1
             if y - x == 1 and block[x] in _ASCII_ALNUM:

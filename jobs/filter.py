@@ -139,7 +139,6 @@ def transform(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: st
 
 def run(spark, cfg) -> dict:
     from pyspark import StorageLevel
-    from pyspark.sql import functions as F
 
     from jobs import train_lm
     from jobs.runtime import JobError
@@ -162,28 +161,18 @@ def run(spark, cfg) -> dict:
     if persisted:
         scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        result = assign_tiers(scored, section)
-        tiers = (
-            result.where(F.col("quality_tier").isNotNull())
-            .groupBy("lang", "quality_tier")
-            .count()
-            .collect()
-        )
-        tier_counts = {f"{r['lang']}:{r['quality_tier']}": int(r["count"]) for r in tiers}
+        # Kept rows counted by language and tier: "en:high" -> rows (in the metadata too).
         counts = write_step(
-            ctx, result, section.output, tallies=["rule_hits"], keep_tallies=True, cached_upstream=persisted,
-            extra_metadata={"tiers": tier_counts, "models": {k: v["training_lines"] for k, v in manifest["languages"].items()}},
+            ctx, assign_tiers(scored, section), section.output, tallies=["rule_hits"],
+            keep_tallies=True, kept_by=["lang", "quality_tier"], cached_upstream=persisted,
+            extra_metadata={"models": {k: v["training_lines"] for k, v in manifest["languages"].items()}},
         )  # fmt: skip
     finally:
         if persisted:
             scored.unpersist()
-    return {
-        "job": "filter",
-        "run_id": ctx.run_id,
-        "output": section.output,
-        "tiers": tier_counts,
-        **counts.as_dict(),
-    }
+    out = counts.as_dict()
+    out["tiers"] = out.pop("kept_by", {})  # in the commit metadata as counts.kept_by
+    return {"job": "filter", "run_id": ctx.run_id, "output": section.output, **out}
 
 
 def main(argv=None) -> int:

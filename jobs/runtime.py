@@ -135,6 +135,7 @@ class StepCounts:
     rejected: int
     reasons: dict[str, int]
     tallies: dict[str, dict[str, int]] = field(default_factory=dict)
+    kept_by: dict[str, int] = field(default_factory=dict)  # "value:value" -> kept rows
 
     def as_dict(self) -> dict:
         out = {
@@ -143,7 +144,11 @@ class StepCounts:
             "rejected": self.rejected,
             "reasons": self.reasons,
         }
-        return {**out, "tallies": self.tallies} if self.tallies else out
+        if self.tallies:
+            out["tallies"] = self.tallies
+        if self.kept_by:
+            out["kept_by"] = self.kept_by
+        return out
 
 
 def write_step(
@@ -154,6 +159,7 @@ def write_step(
     rows_in: int | None = None,
     tallies: Sequence[str] = (),
     keep_tallies: bool = False,
+    kept_by: Sequence[str] = (),
     extra_metadata: dict | None = None,
     cached_upstream: bool = False,
 ) -> StepCounts:
@@ -163,7 +169,8 @@ def write_step(
     result's own row count is used (a transform never drops rows silently).
     `tallies` names array<string> columns (e.g. which operations changed a row):
     their items are counted into the commit metadata; the columns are stored only with
-    `keep_tallies`. `cached_upstream`: the result is a cheap projection of a frame the
+    `keep_tallies`. `kept_by` names columns whose value combinations are counted among
+    the kept rows (in the same pass as the reasons). `cached_upstream`: the result is a cheap projection of a frame the
     caller holds persisted, so it is read from there instead of being cached again (a
     second copy of every text costs more than the projection).
     """
@@ -174,8 +181,16 @@ def write_step(
     cached = result.persist(StorageLevel.MEMORY_AND_DISK) if materialize else result
     result = cached
     try:
-        reason_rows = result.groupBy(F.col(REJECT_REASON).alias("reason")).count().collect()
-        reasons = {r["reason"]: int(r["count"]) for r in reason_rows if r["reason"] is not None}
+        reason_rows = (
+            result.groupBy(F.col(REJECT_REASON).alias("reason"), *kept_by).count().collect()
+        )
+        reasons: dict[str, int] = {}
+        kept_counts: dict[str, int] = {}
+        for r in reason_rows:
+            if r["reason"] is not None:
+                reasons[r["reason"]] = reasons.get(r["reason"], 0) + int(r["count"])
+            elif kept_by:
+                kept_counts[":".join(str(r[c]) for c in kept_by)] = int(r["count"])
         kept = sum(int(r["count"]) for r in reason_rows if r["reason"] is None)
         rejected = sum(reasons.values())
         total = kept + rejected
@@ -197,6 +212,7 @@ def write_step(
             rejected,
             dict(sorted(reasons.items())),
             tally_counts,
+            dict(sorted(kept_counts.items())),
         )
         meta = ctx.commit_metadata(counts=counts.as_dict(), **(extra_metadata or {}))
         kept_df = result.where(F.col(REJECT_REASON).isNull()).drop(REJECT_REASON, REJECT_DETAIL)

@@ -101,6 +101,9 @@ def test_tiers_match_the_configured_quantiles(filtered):
         lang = json.loads(r["extra"])["lang"]
         low[lang] = low.get(lang, 0) + 1
     assert sum(low.values()) == ranked[0]["n"]
+    # the reported tiers (counted with the reasons, in one pass) are the table's
+    reported = {f"{lang}:{tier}": n for lang, t in per_lang.items() for tier, n in t.items()}
+    assert result["tiers"] == reported and sum(reported.values()) == result["kept"]
     for lang, tiers in per_lang.items():
         total = tiers["high"] + tiers["medium"] + low[lang]
         assert abs(tiers["high"] / total - 0.3) < 0.02, (lang, tiers, low[lang])

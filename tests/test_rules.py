@@ -341,3 +341,32 @@ def test_ngram_profiles_equal_a_direct_count_on_varied_text():
                 text,
                 n,
             )
+
+
+def test_batch_profiles_equal_the_per_document_ones():
+    """seed_ngram_profiles lays a batch's units end to end: each document's 2-gram
+    profile, and the later ones from its seeded units, must be exactly its own."""
+    rng = random.Random(8)
+    words = ["a", "bb", "ccc", "the", "river", "x"]
+    batch = [("", "en"), ("a", "en"), ("太", "zh"), ("  \n ", "zh"), ("a b", "en")]
+    batch += [("a b a b", "en"), ("天地天地", "zh"), ("aa b aa b c dd e c dd e", "en")]
+    for _ in range(80):
+        if rng.random() < 0.5:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 60)))
+            batch.append((text, "en"))
+        else:
+            batch.append(
+                ("".join(rng.choice("天地人和水火 ") for _ in range(rng.randint(0, 80))), "zh")
+            )
+    rng.shuffle(batch)
+    seeded = [R.Doc(text, lang, LEX[lang]) for text, lang in batch]
+    R.seed_ngram_profiles(seeded)
+    repeats = 0
+    for doc, (text, lang) in zip(seeded, batch):
+        fresh = R.Doc(text, lang, LEX[lang])
+        for n in (2, 5, 10):
+            k = doc.ngram_n(n)
+            expected = R.ngram_profiles(*fresh._unit_arrays, (k,), dup_for=(k,))[k]
+            assert doc.ngrams(k) == expected, (text, k)
+        repeats += doc.ngrams(doc.ngram_n(2)).top_count > 1
+    assert repeats > 40  # most of the batch has repeated 2-grams: the test has teeth

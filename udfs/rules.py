@@ -169,17 +169,16 @@ class Doc:
         return n if self.lang == "en" else 2 * n
 
     @cached_property
-    def _unit_arrays(self):
-        """(prefix hashes, unit lengths): units as numbers, hashed once per document."""
-        import numpy as np
+    def _unit_ids(self):
+        """(unit ids, unit lengths): units as numbers (set by seed_ngram_profiles for a
+        batch of documents)."""
+        return unit_ids([self])
 
-        if self.lang == "zh":
-            chars = self._zh_chars.encode("utf-32-le", "surrogatepass")
-            ids = np.frombuffer(chars, dtype=np.uint32).astype(np.uint64)
-            return prefix_hashes(ids), np.ones(len(ids))
-        words = self.words
-        ids = np.array(list(map(hash, words)), dtype=np.int64).view(np.uint64)
-        return prefix_hashes(ids), np.fromiter(map(len, words), dtype=np.float64, count=len(words))
+    @cached_property
+    def _unit_arrays(self):
+        """(prefix hashes, unit lengths): hashed once per document."""
+        ids, lengths = self._unit_ids
+        return prefix_hashes(ids), lengths
 
     def ngrams(self, n: int) -> NgramProfile:
         """Top n-gram coverage and repeated n-gram coverage, as shares of unit characters,
@@ -266,6 +265,101 @@ def prefix_hashes(ids):
     out = np.zeros(len(ids) + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
         np.cumsum(ids * pw[: len(ids)], out=out[1:])
+    return out
+
+
+def unit_ids(docs: list[Doc]):
+    """The units of `docs` (all of one kind: characters or words) as one array of uint64
+    ids and one of float lengths: a character's code point, a word's hash."""
+    import numpy as np
+
+    if docs and docs[0].lang == "zh":
+        text = "".join(d._zh_chars for d in docs).encode("utf-32-le", "surrogatepass")
+        ids = np.frombuffer(text, dtype=np.uint32).astype(np.uint64)
+        return ids, np.ones(len(ids))
+    words = [w for d in docs for w in d.words]
+    ids = np.fromiter(map(hash, words), dtype=np.int64, count=len(words)).view(np.uint64)
+    return ids, np.fromiter(map(len, words), dtype=np.float64, count=len(words))
+
+
+def seed_ngram_profiles(docs: list[Doc]) -> None:
+    """Give each document its units and its 2-gram profile (ngram_n(2), repeated coverage
+    too), computed for all of them in a few array operations instead of a dozen per
+    document (the profile every document needs; its numbers equal ngram_profiles', tested).
+    N-gram hashes are position-free (prefix_hashes), so the documents' units are simply
+    laid end to end; n-grams that would cross into the next document are left out."""
+    import numpy as np
+
+    groups: dict[tuple, list[Doc]] = {}
+    for d in docs:
+        groups.setdefault((d.lang == "zh", d.ngram_n(2)), []).append(d)
+    for (chars, n), group in groups.items():
+        ids, lengths = unit_ids(group)
+        sizes = [len(d._zh_chars) if chars else len(d.words) for d in group]
+        bounds = np.concatenate(([0], np.cumsum(sizes)))
+        for d, a, b in zip(group, bounds[:-1].tolist(), bounds[1:].tolist()):
+            d.__dict__["_unit_ids"] = (ids[a:b], lengths[a:b])
+        for d, profile in zip(group, _batch_profiles(ids, lengths, bounds, n)):
+            d.__dict__.setdefault("_ngram_cache", {})[n] = profile
+
+
+def _batch_profiles(ids, lengths, bounds, n: int) -> list[NgramProfile]:
+    """ngram_profiles(..., (n,), dup_for=(n,)) of every document [bounds[i], bounds[i+1])."""
+    import numpy as np
+
+    docs, units = len(bounds) - 1, len(ids)
+    empty = NgramProfile(0.0, 0.0)
+    if units < n:
+        return [empty] * docs
+    prefix = prefix_hashes(ids)
+    _, inv = _powers(units + 1)
+    doc_of_unit = np.repeat(np.arange(docs), np.diff(bounds))
+    starts = np.arange(units - n + 1)
+    starts = starts[starts + n <= bounds[doc_of_unit[starts] + 1]]  # within one document
+    with np.errstate(over="ignore"):
+        hashes = (prefix[starts + n] - prefix[starts]) * inv[starts]
+    doc = doc_of_unit[starts]
+    order = np.lexsort((hashes, doc))  # by document, then hash: runs of one n-gram
+    ordered, ordered_doc = hashes[order], doc[order]
+    count = len(order)
+    if count == 0:
+        return [empty] * docs
+    run_start = np.empty(count, dtype=bool)
+    run_start[0] = True
+    run_start[1:] = (ordered[1:] != ordered[:-1]) | (ordered_doc[1:] != ordered_doc[:-1])
+    runs = np.flatnonzero(run_start)
+    run_size = np.diff(np.append(runs, count))
+    run_doc = ordered_doc[runs]
+    top = np.zeros(docs, dtype=np.int64)
+    np.maximum.at(top, run_doc, run_size)
+    char_offset = np.concatenate(([0.0], np.cumsum(lengths)))
+    first = starts[order[runs]]  # any occurrence gives the n-gram's length
+    run_chars = char_offset[first + n] - char_offset[first]
+    top_chars = np.zeros(docs)
+    at_top = run_size == top[run_doc]
+    np.maximum.at(top_chars, run_doc[at_top], run_chars[at_top])
+    repeated = starts[order[np.repeat(run_size > 1, run_size)]]
+    edges = np.bincount(repeated, minlength=units + 1) - np.bincount(
+        repeated + n, minlength=units + 1
+    )
+    covered_chars = np.concatenate(
+        ([0.0], np.cumsum(np.where(np.cumsum(edges[:-1]) > 0, lengths, 0.0)))
+    )
+    dup_chars = covered_chars[bounds[1:]] - covered_chars[bounds[:-1]]
+    total = char_offset[bounds[1:]] - char_offset[bounds[:-1]]
+    grams = np.diff(bounds) - n + 1
+    out = []
+    for i in range(docs):
+        if grams[i] < 2 or top[i] < 2 or total[i] == 0:
+            out.append(empty)
+        else:
+            out.append(
+                NgramProfile(
+                    float(top[i] * top_chars[i] / total[i]),
+                    float(dup_chars[i] / total[i]),
+                    int(top[i]),
+                )
+            )
     return out
 
 
@@ -880,7 +974,22 @@ def apply_rules(text: str, lang: str, lexicon: Lexicon, settings: Settings) -> O
     """All rules on one document (module docstring). The outcome's text is the document
     after paragraph and sentence removals and privacy masking; a rejected outcome keeps
     the input text."""
-    doc = Doc(text, lang, lexicon)
+    return _apply(Doc(text, lang, lexicon), settings)
+
+
+def apply_rules_batch(
+    texts: list[str], langs: list[str], lexicon: Callable[[str], Lexicon], settings: Settings
+) -> list[Outcome]:
+    """apply_rules on each document of a batch, with the 2-gram profiles all documents
+    need computed together (seed_ngram_profiles). `lexicon` maps a language to its
+    lexicon."""
+    docs = [Doc(text, lang, lexicon(lang)) for text, lang in zip(texts, langs)]
+    seed_ngram_profiles(docs)
+    return [_apply(doc, settings) for doc in docs]
+
+
+def _apply(doc: Doc, settings: Settings) -> Outcome:
+    text, lang, lexicon = doc.text, doc.lang, doc.lexicon
     for r in settings.active("document", lang):
         detail = r.check(doc, settings.params[r.name])
         if detail is not None:

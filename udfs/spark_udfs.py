@@ -174,7 +174,9 @@ def _filter_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator
     lexicon = _lexicons(config["word_lists"])  # once per task
     for batch in batches:
         original = batch.column("text")
-        texts = original.to_pylist()
+        texts = [text or "" for text in original.to_pylist()]
+        langs = batch.column("lang").to_pylist()
+        outcomes = rules.apply_rules_batch(texts, langs, lexicon, settings)
         out_text, ppl, tokens, removed, hits, reasons, details, changed = (
             [],
             [],
@@ -185,9 +187,7 @@ def _filter_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator
             [],
             [],
         )
-        for text, lang in zip(texts, batch.column("lang").to_pylist()):
-            text = text or ""
-            outcome = rules.apply_rules(text, lang, lexicon(lang), settings)
+        for text, lang, outcome in zip(texts, langs, outcomes):
             reason, detail, score = outcome.reason, outcome.detail, lm.Perplexity(None, 0)
             if reason is None:
                 if lang not in models:

@@ -370,3 +370,12 @@ def test_batch_profiles_equal_the_per_document_ones():
             assert doc.ngrams(k) == expected, (text, k)
         repeats += doc.ngrams(doc.ngram_n(2)).top_count > 1
     assert repeats > 40  # most of the batch has repeated 2-grams: the test has teeth
+
+
+def test_power_tables_are_exact():
+    rng = random.Random(9)
+    inverse = pow(R._BASE, -1, 2**64)
+    pw, inv = R._powers(70_000)
+    for i in [0, 1, 2, 4095, 4096, 65_537, 69_999] + rng.sample(range(70_000), 200):
+        assert int(pw[i]) == pow(R._BASE, i, 2**64) and int(inv[i]) == pow(inverse, i, 2**64)
+        assert int(pw[i]) * int(inv[i]) % 2**64 == 1

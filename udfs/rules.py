@@ -1014,6 +1014,8 @@ def _apply(doc: Doc, settings: Settings) -> Outcome:
     removed: Counter = Counter()
     hits: list[str] = []
     match_ends = sorted(m[1] for m in doc.matches)
+    # Lines are searched for privacy only where the whole document could hold some.
+    pii_possible = "@" in text or doc.char_counts().digits >= _PII_MIN_DIGITS
     out_lines, offset = [], 0
     for line in text.split("\n"):
         start, offset = offset, offset + len(line) + 1
@@ -1032,7 +1034,7 @@ def _apply(doc: Doc, settings: Settings) -> Outcome:
             removed[dropped.name] += len(line.strip())
             hits.append(dropped.name)
             continue
-        if line_hits or _may_hold_pii(line):
+        if line_hits or (pii_possible and _may_hold_pii(line)):
             line = _sentence_pass(
                 line, lang, lexicon, settings, sent_rules, bool(line_hits), removed, hits, doc
             )

@@ -11,6 +11,7 @@ import pytest
 from demo import prose
 from tests.conftest import SHARED_DATA, needs_shared_data
 from udfs import lm, segment
+from udfs.textclean import remove_control_chars
 
 
 def test_sentences_and_words():
@@ -92,6 +93,15 @@ def test_jieba_next_matches_jieba_on_shared_data():
 
 def test_normalisation_and_training_lines():
     assert lm.normalize("Hello, World! 2024年，价格：１２元。") == "hello, world! 0000年,价格:00元."
+    # non-ASCII text takes an array lookup: the same as the translate table
+    rng = random.Random(3)
+    pool = list("aZ9 ,.\t\n\x00\x7f…“”《》，。１２٣߀Ⅻ中文É\ud800\U0001f600") + list(
+        map(chr, lm._PUNCT)
+    )
+    for _ in range(2000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 30)))
+        expected = remove_control_chars(text.lower().translate(lm._normalize_table()))
+        assert lm.normalize(text) == expected, repr(text)
     assert lm.training_lines("The cat sat.\n\nIt was 3 pm!", "en") == [
         "the cat sat .",
         "it was 0 pm !",

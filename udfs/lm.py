@@ -71,9 +71,38 @@ def _normalize_table() -> dict[int, str]:
     return {**_PUNCT, **dict.fromkeys(segment.decimal_digits(), "0")}
 
 
+@cache
+def _code_point_table():
+    """Code point -> its code point after normalisation (the one-character rules of
+    _normalize_table; every other code point maps to itself), and the longer rules."""
+    import numpy as np
+
+    table = np.arange(0x110000, dtype=np.uint32)
+    longer = {}
+    for code, replacement in _normalize_table().items():
+        if len(replacement) == 1:
+            table[code] = ord(replacement)
+        else:
+            longer[chr(code)] = replacement
+    return table, longer
+
+
 def normalize(text: str) -> str:
     """The form the language model sees (module docstring)."""
-    return remove_control_chars(text.lower().translate(_normalize_table()))
+    text = text.lower()
+    if text.isascii():  # str.translate has a fast path for ASCII
+        return remove_control_chars(text.translate(_normalize_table()))
+    # Elsewhere it looks every character up in a dict; an array lookup of the code points
+    # is about ten times faster (tested equal).
+    import numpy as np
+
+    table, longer = _code_point_table()
+    code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    text = table[code_points].tobytes().decode("utf-32-le", "surrogatepass")
+    for char, replacement in longer.items():
+        if char in text:
+            text = text.replace(char, replacement)
+    return remove_control_chars(text)
 
 
 def tokens(paragraph: str, lang: str, zh_backend: str = "jieba-next") -> list[str]:

@@ -204,18 +204,23 @@ class Doc:
         an n-gram occurs at most as often as the top 2-gram (each of its occurrences starts
         with one of its prefix's) and covers at most the widest run of n units. Most
         documents stay far below the limits, so their 3- and 4-gram sorts are skipped."""
-        import numpy as np
-
         top = self.ngrams(self.ngram_n(2)).top_count
-        _, lengths = self._unit_arrays
+        _, lengths = self._unit_ids
         if top < 2 or len(lengths) < n:
             return 0.0  # no 2-gram repeats, so no n-gram does
+        offsets = self._unit_offsets
         if self.lang == "zh":
             widest = n  # a unit is one character
         else:
-            offsets = np.concatenate(([0], np.cumsum(lengths)))
             widest = int((offsets[n:] - offsets[:-n]).max())
-        return top * widest / int(lengths.sum())
+        return top * widest / int(offsets[-1])
+
+    @cached_property
+    def _unit_offsets(self):
+        """Where each unit starts, in unit characters, and their total at the end."""
+        import numpy as np
+
+        return np.concatenate(([0], np.cumsum(self._unit_ids[1])))
 
     def count(self, pattern: re.Pattern) -> int:
         return len(pattern.findall(self.text))

@@ -379,3 +379,10 @@ def test_power_tables_are_exact():
     for i in [0, 1, 2, 4095, 4096, 65_537, 69_999] + rng.sample(range(70_000), 200):
         assert int(pw[i]) == pow(R._BASE, i, 2**64) and int(inv[i]) == pow(inverse, i, 2**64)
         assert int(pw[i]) * int(inv[i]) % 2**64 == 1
+
+
+def test_vowelless_pattern_of_ascii_text_counts_as_the_unicode_one():
+    rng = random.Random(10)
+    for _ in range(3000):
+        text = "".join(rng.choice("bcdxyzaeiBC_9 '-.\n") for _ in range(rng.randint(0, 40)))
+        assert len(R._VOWELLESS_WORD_ASCII.findall(text)) == len(R._VOWELLESS_WORD.findall(text))

@@ -57,8 +57,9 @@ class TablesConfig:
     # auto: Spark's own Delta when its jars are present, else delta-rs commits.
     backend: str = option("auto", choices=["auto", "delta", "delta-rs"])
     rejects: str = "rejects"
-    # How a step's result is held while kept rows and rejects are written from it.
-    materialize: str = option("persist", choices=["persist", "none"])
+    # How a step's result is held while kept rows and rejects are written from it
+    # (jobs.runtime.materialized).
+    materialize: str = option("auto", choices=["auto", "checkpoint", "persist", "none"])
 
 
 # ---------------------------------------------------------------- loading

@@ -65,6 +65,14 @@ def local_cores(master: str) -> int:
     return int(m.group(1))
 
 
+def is_local(spark) -> bool:
+    """True when `spark` runs on a local master (driver and executor in one process)."""
+    try:
+        return spark.sparkContext.master.startswith("local")
+    except Exception:  # Spark Connect and serverless have no SparkContext
+        return False
+
+
 def build(cfg: SparkConfig):
     """Return a SparkSession for `cfg`, reusing the active one if there is one."""
     from pyspark.sql import SparkSession

@@ -138,3 +138,23 @@ def test_commit_metadata_is_json_in_the_log(spark, tables, lake):
         "run_id": "x-1",
         "input_versions": {"raw": 3},
     }
+
+
+@pytest.mark.parametrize("how", ["checkpoint", "persist", "none", "auto"])
+def test_write_step_accounts_alike_however_the_result_is_held(spark, tmp_path, how):
+    from jobs.runtime import REJECT_DETAIL, REJECT_REASON, RunContext, write_step
+    from tests.conftest import make_config
+
+    cfg = make_config(tmp_path / "lake", f"tables.materialize={how}")
+    ctx = RunContext(spark, cfg, "clean", Tables(spark, cfg.lake, cfg.tables))
+    result = _df(spark, range(10)).select(
+        "*",
+        F.when(F.col("n") % 3 == 0, "too_short").alias(REJECT_REASON),
+        F.lit(None).cast("string").alias(REJECT_DETAIL),
+    )
+    counts = write_step(ctx, result, "out", rows_in=10, kept_by=["tag"])
+    assert (counts.kept, counts.reasons, counts.kept_by) == (6, {"too_short": 4}, {"a": 6})
+    assert sorted(r["doc_id"] for r in delta_rows(tmp_path / "lake" / "out")) == [
+        f"d{i}" for i in (1, 2, 4, 5, 7, 8)
+    ]
+    assert len(delta_rows(tmp_path / "lake" / "rejects")) == 4

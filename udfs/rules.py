@@ -319,6 +319,7 @@ def seed_ngram_profiles(docs: list[Doc]) -> None:
 def _batch_profiles(ids, lengths, bounds, n: int) -> list[NgramProfile]:
     """ngram_profiles(..., (n,), dup_for=(n,)) of every document [bounds[i], bounds[i+1])."""
     import numpy as np
+    import pandas as pd
 
     docs, units = len(bounds) - 1, len(ids)
     empty = NgramProfile(0.0, 0.0)
@@ -330,33 +331,29 @@ def _batch_profiles(ids, lengths, bounds, n: int) -> list[NgramProfile]:
     starts = np.arange(units - n + 1)
     starts = starts[starts + n <= bounds[doc_of_unit[starts] + 1]]  # within one document
     doc = doc_of_unit[starts]
-    # An n-gram's hash mixed with its document's number: one sort (twice as fast as a
-    # lexsort by document and hash) gives runs of one n-gram in one document. Two pairs
-    # meeting on one key is as likely as two n-grams meeting on one hash, which the
-    # per-document profile accepts too.
+    if len(starts) == 0:
+        return [empty] * docs
+    # An n-gram's hash mixed with its document's number, counted in a hash table (no sort):
+    # each position learns how often its n-gram occurs in its document. Two pairs meeting
+    # on one key is as likely as two n-grams meeting on one hash, which the per-document
+    # profile accepts too.
     with np.errstate(over="ignore"):
         keys = (prefix[starts + n] - prefix[starts]) * inv[starts]
         keys += doc.astype(np.uint64) * np.uint64(_BASE)
-    order = np.argsort(keys)
-    ordered = keys[order]
-    count = len(order)
-    if count == 0:
-        return [empty] * docs
-    run_start = np.empty(count, dtype=bool)
-    run_start[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=run_start[1:])
-    runs = np.flatnonzero(run_start)
-    run_size = np.diff(np.append(runs, count))
-    run_doc = doc[order[runs]]
+    codes, _ = pd.factorize(keys)
+    occurrences = np.bincount(codes)[codes]
+    # positions are in document order: per-document maxima over their stretches
+    first_gram = np.searchsorted(doc, np.arange(docs))
+    has_grams = np.flatnonzero(np.bincount(doc, minlength=docs))
     top = np.zeros(docs, dtype=np.int64)
-    np.maximum.at(top, run_doc, run_size)
+    top[has_grams] = np.maximum.reduceat(occurrences, first_gram[has_grams])
     char_offset = np.concatenate(([0.0], np.cumsum(lengths)))
-    first = starts[order[runs]]  # any occurrence gives the n-gram's length
-    run_chars = char_offset[first + n] - char_offset[first]
+    gram_chars = char_offset[starts + n] - char_offset[starts]
     top_chars = np.zeros(docs)
-    at_top = run_size == top[run_doc]
-    np.maximum.at(top_chars, run_doc[at_top], run_chars[at_top])
-    repeated = starts[order[np.repeat(run_size > 1, run_size)]]
+    top_chars[has_grams] = np.maximum.reduceat(
+        np.where(occurrences == top[doc], gram_chars, 0.0), first_gram[has_grams]
+    )
+    repeated = starts[occurrences > 1]
     edges = np.bincount(repeated, minlength=units + 1) - np.bincount(
         repeated + n, minlength=units + 1
     )

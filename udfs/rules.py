@@ -120,6 +120,7 @@ def _whole_word(low: str, start: int, end: int) -> bool:
 
 
 _BLANK_LINE = re.compile(r"\n\s*\n")
+_BLANK_RUN = re.compile(r"\n{3,}")
 
 
 class Doc:
@@ -1045,7 +1046,9 @@ def _apply(doc: Doc, settings: Settings) -> Outcome:
             )
         out_lines.append(line)
 
-    new_text = re.sub(r"\n{3,}", "\n\n", "\n".join(out_lines).strip())
+    new_text = "\n".join(out_lines).strip()
+    if "\n\n\n" in new_text:  # a removed line between blank ones
+        new_text = _BLANK_RUN.sub("\n\n", new_text)
     share = sum(removed.values()) / max(1, doc.chars)
     if share > settings.max_removed_share:
         worst = max(removed.items(), key=lambda kv: (kv[1], kv[0]))[0]

@@ -386,3 +386,27 @@ def test_vowelless_pattern_of_ascii_text_counts_as_the_unicode_one():
     for _ in range(3000):
         text = "".join(rng.choice("bcdxyzaeiBC_9 '-.\n") for _ in range(rng.randint(0, 40)))
         assert len(R._VOWELLESS_WORD_ASCII.findall(text)) == len(R._VOWELLESS_WORD.findall(text))
+
+
+def test_repeated_chain_share_bounds_the_repeated_share():
+    """The chain bound is never below the exact repeated coverage (so a document it
+    settles is settled rightly) and is tighter than the 2-gram coverage on prose."""
+    rng = random.Random(12)
+    words = ["a", "bb", "ccc", "the", "river", "x", "of", "sea"]
+    tighter = 0
+    for i in range(150):
+        lang = "en" if i % 2 else "zh"
+        if lang == "en":
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 80)))
+        else:
+            text = "".join(rng.choice("天地人和水火山") for _ in range(rng.randint(0, 120)))
+        doc = R.Doc(text, lang, LEX[lang])
+        for k in (5, 7, 10):
+            n = doc.ngram_n(k)
+            bound, exact = doc.repeated_chain_share(n), doc.ngrams(n).dup_share
+            assert bound >= exact - 1e-12, (text, n, bound, exact)
+            assert bound <= doc.ngrams(doc.ngram_n(2)).dup_share + 1e-12
+            tighter += bound < doc.ngrams(doc.ngram_n(2)).dup_share
+    assert tighter > 50
+    doc = R.Doc(" ".join(["one two three four five"] * 2 + ["six"]), "en", LEX["en"])
+    assert doc.repeated_chain_share(5) == doc.ngrams(5).dup_share == pytest.approx(38 / 41)

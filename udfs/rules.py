@@ -187,18 +187,50 @@ class Doc:
         documents need no other)."""
         cache = self.__dict__.setdefault("_ngram_cache", {})
         if n not in cache:
-            cache.update(ngram_profiles(*self._unit_arrays, (n,), dup_for=(n,)))
+            if n == self.ngram_n(2):
+                seed_ngram_profiles([self])  # a batch of one: the 2-gram repeats too
+            else:
+                cache.update(ngram_profiles(*self._unit_arrays, (n,), dup_for=(n,)))
         return cache[n]
 
     def repeats_at_most(self, n: int, limit: float) -> bool:
-        """Whether ngrams(n).dup_share <= limit, settled by a cheaper profile where one
-        does: repeated coverage never grows with n (each occurrence of a repeated n-gram
-        is made of repeated shorter ones), so the 2-gram coverage, and past 5 units the
-        5-gram coverage, bound it from above."""
-        for known in (self.ngram_n(2), self.ngram_n(5)):
-            if known < n and self.ngrams(known).dup_share <= limit:
-                return True
+        """Whether ngrams(n).dup_share <= limit, settled by cheaper bounds where one does.
+        Each occurrence of a repeated n-gram is made of repeated shorter ones, so the
+        2-gram coverage bounds it, and tighter, the coverage of the runs of repeated
+        2-grams long enough to make an n-gram (repeated_chain_share); past 5 units the
+        5-gram coverage too. Most documents are settled without an n-gram sort."""
+        base = self.ngram_n(2)
+        if base < n and (
+            self.ngrams(base).dup_share <= limit or self.repeated_chain_share(n) <= limit
+        ):
+            return True
+        middle = self.ngram_n(5)
+        if middle < n and self.ngrams(middle).dup_share <= limit:
+            return True
         return self.ngrams(n).dup_share <= limit
+
+    def repeated_chain_share(self, n: int) -> float:
+        """An upper bound of ngrams(n).dup_share, n >= ngram_n(2): the share of unit
+        characters inside n-grams whose every 2-gram (ngram_n(2)) is repeated. A repeated
+        n-gram is one of them (its two occurrences repeat each of its 2-grams)."""
+        import numpy as np
+
+        base = self.ngram_n(2)
+        self.ngrams(base)
+        repeated = self.__dict__["_base_repeats"]  # 2-gram at this unit is repeated
+        links = n - base + 1  # 2-grams in an n-gram
+        if len(repeated) < links or not repeated.any():
+            return 0.0
+        run = np.concatenate(([0], np.cumsum(repeated)))
+        starts = np.flatnonzero(run[links:] - run[:-links] == links)
+        if len(starts) == 0:
+            return 0.0
+        units = len(repeated)
+        edges = np.bincount(starts, minlength=units + 1) - np.bincount(
+            starts + n, minlength=units + 1
+        )
+        lengths = self._unit_ids[1]
+        return float(lengths[np.cumsum(edges[:-1]) > 0].sum() / self._unit_offsets[-1])
 
     def top_share_bound(self, n: int) -> float:
         """An upper bound of ngrams(n).top_share, n >= ngram_n(2), from the 2-gram profile:
@@ -311,21 +343,23 @@ def seed_ngram_profiles(docs: list[Doc]) -> None:
         ids, lengths = unit_ids(group)
         sizes = [len(d._zh_chars) if chars else len(d.words) for d in group]
         bounds = np.concatenate(([0], np.cumsum(sizes)))
-        for d, a, b in zip(group, bounds[:-1].tolist(), bounds[1:].tolist()):
+        profiles, repeats = _batch_profiles(ids, lengths, bounds, n)
+        for d, a, b, profile in zip(group, bounds[:-1].tolist(), bounds[1:].tolist(), profiles):
             d.__dict__["_unit_ids"] = (ids[a:b], lengths[a:b])
-        for d, profile in zip(group, _batch_profiles(ids, lengths, bounds, n)):
+            d.__dict__["_base_repeats"] = repeats[a:b]
             d.__dict__.setdefault("_ngram_cache", {})[n] = profile
 
 
-def _batch_profiles(ids, lengths, bounds, n: int) -> list[NgramProfile]:
-    """ngram_profiles(..., (n,), dup_for=(n,)) of every document [bounds[i], bounds[i+1])."""
+def _batch_profiles(ids, lengths, bounds, n: int):
+    """ngram_profiles(..., (n,), dup_for=(n,)) of every document [bounds[i], bounds[i+1]),
+    and per unit whether the n-gram starting there is repeated in its document."""
     import numpy as np
     import pandas as pd
 
     docs, units = len(bounds) - 1, len(ids)
     empty = NgramProfile(0.0, 0.0)
     if units < n:
-        return [empty] * docs
+        return [empty] * docs, np.zeros(units, dtype=bool)
     prefix = prefix_hashes(ids)
     _, inv = _powers(units + 1)
     doc_of_unit = np.repeat(np.arange(docs), np.diff(bounds))
@@ -333,7 +367,7 @@ def _batch_profiles(ids, lengths, bounds, n: int) -> list[NgramProfile]:
     starts = starts[starts + n <= bounds[doc_of_unit[starts] + 1]]  # within one document
     doc = doc_of_unit[starts]
     if len(starts) == 0:
-        return [empty] * docs
+        return [empty] * docs, np.zeros(units, dtype=bool)
     # An n-gram's hash mixed with its document's number, counted in a hash table (no sort):
     # each position learns how often its n-gram occurs in its document. Two pairs meeting
     # on one key is as likely as two n-grams meeting on one hash, which the per-document
@@ -355,6 +389,8 @@ def _batch_profiles(ids, lengths, bounds, n: int) -> list[NgramProfile]:
         np.where(occurrences == top[doc], gram_chars, 0.0), first_gram[has_grams]
     )
     repeated = starts[occurrences > 1]
+    repeated_at = np.zeros(units, dtype=bool)
+    repeated_at[repeated] = True
     edges = np.bincount(repeated, minlength=units + 1) - np.bincount(
         repeated + n, minlength=units + 1
     )
@@ -376,7 +412,7 @@ def _batch_profiles(ids, lengths, bounds, n: int) -> list[NgramProfile]:
                     int(top[i]),
                 )
             )
-    return out
+    return out, repeated_at
 
 
 def ngram_profiles(

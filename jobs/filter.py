@@ -184,7 +184,7 @@ def run(spark, cfg) -> dict:
         # Kept rows counted by language and tier: "en:high" -> rows (in the metadata too).
         counts = write_step(
             ctx, assign_tiers(scored, section), section.output, tallies=["rule_hits"],
-            keep_tallies=True, kept_by=["lang", "quality_tier"], cached_upstream=True,
+            keep_tallies=True, kept_by=["lang", "quality_tier"], held_upstream=True,
             extra_metadata={"models": {k: v["training_lines"] for k, v in manifest["languages"].items()}},
         )  # fmt: skip
     out = counts.as_dict()

@@ -189,7 +189,7 @@ def write_step(
     keep_tallies: bool = False,
     kept_by: Sequence[str] = (),
     extra_metadata: dict | None = None,
-    cached_upstream: bool = False,
+    held_upstream: bool = False,
 ) -> StepCounts:
     """Write kept rows to `output` and rejected rows to the rejects table, accounted.
 
@@ -198,14 +198,14 @@ def write_step(
     `tallies` names array<string> columns (e.g. which operations changed a row):
     their items are counted into the commit metadata; the columns are stored only with
     `keep_tallies`. `kept_by` names columns whose value combinations are counted among
-    the kept rows (in the same pass as the reasons). `cached_upstream`: the result is a
+    the kept rows (in the same pass as the reasons). `held_upstream`: the result is a
     cheap projection of a frame the caller holds materialized, so it is read from there
     instead of being held again (a second copy of every text costs more than the
     projection).
     """
     from pyspark.sql import functions as F
 
-    hold = contextlib.nullcontext(result) if cached_upstream else materialized(ctx, result)
+    hold = contextlib.nullcontext(result) if held_upstream else materialized(ctx, result)
     with hold as result:
         reason_rows = (
             result.groupBy(F.col(REJECT_REASON).alias("reason"), *kept_by).count().collect()

@@ -142,3 +142,21 @@ def test_perplexity_orders_fluent_above_garbled(tiny_model):
     assert lm.perplexity(one, "en", tiny_model).ppl == pytest.approx(
         lm.perplexity(one + "\n\n", "en", tiny_model).ppl
     )
+
+
+def test_common_characters_are_the_dictionarys_most_frequent():
+    """The array count equals a plain reading of jieba's dict.txt: per character, the summed
+    counts of the words holding it; ties in order of first appearance."""
+    from importlib.resources import files
+
+    freq: dict[str, int] = {}
+    with (files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
+        for line in fh:
+            word, count, *_ = line.split(" ")
+            for ch in word:
+                if "\u4e00" <= ch <= "\u9fff":
+                    freq[ch] = freq.get(ch, 0) + int(count)
+    ranked = sorted(freq, key=lambda c: -freq[c])
+    for n in (10, 500, 3500, len(ranked) + 5):
+        assert segment.common_zh_chars(n) == frozenset(ranked[:n]), n
+    assert {"的", "是", "中"} <= segment.common_zh_chars(500)

@@ -183,25 +183,44 @@ def _ends_paragraph(out: list[str], line: str) -> bool:
     return out[-1] not in line
 
 
-_COMMON_ZH: dict[int, frozenset[str]] = {}
-
-
+@cache
 def common_zh_chars(n: int = 3500) -> frozenset[str]:
     """The `n` most frequent Chinese characters, by the single-character entries of
     jieba's dictionary (a frequency list that ships with the package)."""
-    chars = _COMMON_ZH.get(n)
-    if chars is None:
-        from importlib.resources import files
+    import numpy as np
 
-        freq: dict[str, int] = {}
-        with (files("jieba") / "dict.txt").open(encoding="utf-8") as fh:
-            for line in fh:
-                word, count, *_ = line.split(" ")
-                for ch in word:
-                    if "\u4e00" <= ch <= "\u9fff":
-                        freq[ch] = freq.get(ch, 0) + int(count)
-        chars = _COMMON_ZH[n] = frozenset(sorted(freq, key=lambda c: -freq[c])[:n])
-    return chars
+    freq, first_seen = _zh_char_frequencies()
+    seen = np.flatnonzero(first_seen >= 0)
+    # most frequent first; equal counts in order of first appearance in the file
+    order = seen[np.lexsort((first_seen[seen], -freq[seen]))]
+    return frozenset(chr(0x4E00 + int(i)) for i in order[:n])
+
+
+@cache
+def _zh_char_frequencies():
+    """Per character of U+4E00-U+9FFF: the summed counts of jieba's dictionary words that
+    hold it, and where in the file it first appears (-1: nowhere). Array arithmetic over
+    the whole file; a loop over its 349,000 lines cost 0.8 s in every worker process."""
+    from importlib.resources import files
+
+    import numpy as np
+
+    text = (files("jieba") / "dict.txt").read_text(encoding="utf-8")
+    entries = re.findall(r"^(\S+) (\d+)", text, re.MULTILINE)
+    words = [w for w, _ in entries]
+    counts = np.array([c for _, c in entries], dtype=np.int64)
+    code_points = np.frombuffer(
+        "".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+    ).astype(np.int64)
+    char_counts = np.repeat(counts, np.fromiter(map(len, words), np.int64, len(words)))
+    han = (code_points >= 0x4E00) & (code_points <= 0x9FFF)
+    index = code_points[han] - 0x4E00
+    size = 0x9FFF - 0x4E00 + 1
+    freq = np.bincount(index, weights=char_counts[han], minlength=size).astype(np.int64)
+    first_seen = np.full(size, -1, dtype=np.int64)
+    present, first = np.unique(index, return_index=True)
+    first_seen[present] = first
+    return freq, first_seen
 
 
 @dataclass(frozen=True)

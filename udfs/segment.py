@@ -185,8 +185,8 @@ def _ends_paragraph(out: list[str], line: str) -> bool:
 
 @cache
 def common_zh_chars(n: int = 3500) -> frozenset[str]:
-    """The `n` most frequent Chinese characters, by the single-character entries of
-    jieba's dictionary (a frequency list that ships with the package)."""
+    """The `n` most frequent Chinese characters by jieba's dictionary (a frequency list that
+    ships with the package): a character counts what the words holding it count."""
     import numpy as np
 
     freq, first_seen = _zh_char_frequencies()
@@ -225,7 +225,7 @@ def _zh_char_frequencies():
 
 @dataclass(frozen=True)
 class CharCounts:
-    """Characters of a text by class (CHAR_CLASSES order)."""
+    """Characters of a text by class (fields in the order of _class_table's numbers)."""
 
     digits: int  # what the regex \\d matches: Unicode decimal digits
     upper: int  # A-Z and U+00C0-U+00DE

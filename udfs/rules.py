@@ -175,12 +175,6 @@ class Doc:
         batch of documents)."""
         return unit_ids([self])
 
-    @cached_property
-    def _unit_arrays(self):
-        """(prefix hashes, unit lengths): hashed once per document."""
-        ids, lengths = self._unit_ids
-        return prefix_hashes(ids), lengths
-
     def ngrams(self, n: int) -> NgramProfile:
         """Top n-gram coverage and repeated n-gram coverage, as shares of unit characters,
         one n-gram size at a time (the 2-gram profile bounds the others, and most
@@ -190,7 +184,8 @@ class Doc:
             if n == self.ngram_n(2):
                 seed_ngram_profiles([self])  # a batch of one: the 2-gram repeats too
             else:
-                cache.update(ngram_profiles(*self._unit_arrays, (n,), dup_for=(n,)))
+                ids, lengths = self._unit_ids
+                cache[n] = ngram_profiles(ids, lengths, [0, len(ids)], n)[0][0]
         return cache[n]
 
     def repeats_at_most(self, n: int, limit: float) -> bool:
@@ -329,11 +324,11 @@ def unit_ids(docs: list[Doc]):
 
 
 def seed_ngram_profiles(docs: list[Doc]) -> None:
-    """Give each document its units and its 2-gram profile (ngram_n(2), repeated coverage
-    too), computed for all of them in a few array operations instead of a dozen per
-    document (the profile every document needs; its numbers equal ngram_profiles', tested).
-    N-gram hashes are position-free (prefix_hashes), so the documents' units are simply
-    laid end to end; n-grams that would cross into the next document are left out."""
+    """Give each document its units and its 2-gram profile (ngram_n(2), with the repeated
+    2-grams), computed for all of them in one ngram_profiles call: the profile every
+    document needs. N-gram hashes are position-free (prefix_hashes), so the documents'
+    units are simply laid end to end; each document's numbers are those of a batch of one
+    (tested)."""
     import numpy as np
 
     groups: dict[tuple, list[Doc]] = {}
@@ -343,19 +338,22 @@ def seed_ngram_profiles(docs: list[Doc]) -> None:
         ids, lengths = unit_ids(group)
         sizes = [len(d._zh_chars) if chars else len(d.words) for d in group]
         bounds = np.concatenate(([0], np.cumsum(sizes)))
-        profiles, repeats = _batch_profiles(ids, lengths, bounds, n)
+        profiles, repeats = ngram_profiles(ids, lengths, bounds, n)
         for d, a, b, profile in zip(group, bounds[:-1].tolist(), bounds[1:].tolist(), profiles):
             d.__dict__["_unit_ids"] = (ids[a:b], lengths[a:b])
             d.__dict__["_base_repeats"] = repeats[a:b]
             d.__dict__.setdefault("_ngram_cache", {})[n] = profile
 
 
-def _batch_profiles(ids, lengths, bounds, n: int):
-    """ngram_profiles(..., (n,), dup_for=(n,)) of every document [bounds[i], bounds[i+1]),
-    and per unit whether the n-gram starting there is repeated in its document."""
+def ngram_profiles(ids, lengths, bounds, n: int):
+    """The n-gram profile of every document [bounds[i], bounds[i+1]) of the units `ids`
+    (with character `lengths`), and per unit whether the n-gram starting there is
+    repeated in its document. Of equally frequent n-grams the top one is the one with the
+    most characters."""
     import numpy as np
     import pandas as pd
 
+    bounds = np.asarray(bounds)
     docs, units = len(bounds) - 1, len(ids)
     empty = NgramProfile(0.0, 0.0)
     if units < n:
@@ -413,58 +411,6 @@ def _batch_profiles(ids, lengths, bounds, n: int):
                 )
             )
     return out, repeated_at
-
-
-def ngram_profiles(
-    prefix, lengths, ns: tuple[int, ...], dup_for: tuple[int, ...] = ()
-) -> dict[int, NgramProfile]:
-    """N-gram statistics for several n from prefix hashes. Per n, the n-gram hashes are
-    sorted and runs of equal hashes give the counts. Of equally frequent n-grams the top
-    one is the one with the most characters. Positions (an argsort) are needed for that
-    and for repeated coverage; units of one character each (zh) without a repeated-coverage
-    question sort the bare values, which is faster."""
-    import numpy as np
-
-    units = len(lengths)
-    total = lengths.sum()
-    result = {n: NgramProfile(0.0, 0.0) for n in ns}  # too short for an n: nothing repeats
-    if total == 0:
-        return result
-    _, inv = _powers(units)
-    unit_chars = bool((lengths == 1).all())
-    char_offset = np.concatenate(([0.0], np.cumsum(lengths)))
-    for n in ns:
-        count = units - n + 1
-        if count < 2:
-            continue
-        with np.errstate(over="ignore"):
-            hashes = (prefix[n:] - prefix[:count]) * inv[:count]
-        order = None if unit_chars and n not in dup_for else np.argsort(hashes)
-        ordered = np.sort(hashes) if order is None else hashes[order]
-        run_start = np.empty(count, dtype=bool)
-        run_start[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=run_start[1:])
-        starts = np.flatnonzero(run_start)
-        sizes = np.diff(np.append(starts, count))
-        top = sizes.max()
-        if top < 2:
-            continue
-        if order is None:  # every n-gram has n characters
-            top_chars = float(n)
-        else:  # every occurrence of an n-gram has the same units: any one gives its length
-            first = order[starts[sizes == top]]
-            top_chars = float((char_offset[first + n] - char_offset[first]).max())
-        top_share = float(top * top_chars / total)
-        if order is None or n not in dup_for:
-            result[n] = NgramProfile(top_share, float("nan"), int(top))
-            continue
-        repeated = order[np.repeat(sizes > 1, sizes)]  # start of every repeated n-gram
-        edges = np.bincount(repeated, minlength=units + 1) - np.bincount(
-            repeated + n, minlength=units + 1
-        )
-        covered = np.cumsum(edges[:-1]) > 0
-        result[n] = NgramProfile(top_share, float(lengths[covered].sum() / total), int(top))
-    return result
 
 
 # ---------------------------------------------------------------- the registry

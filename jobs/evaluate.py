@@ -33,7 +33,7 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/evaluate.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jobs.config import ConfigError, option
-from jobs.runtime import JobError, RunContext, folder_setting, reject_counts
+from jobs.runtime import JobError, RunContext, folder_setting, materialized, reject_counts
 
 # metric -> (level, direction, step to tighten when it fails, what it measures)
 METRICS = {
@@ -160,13 +160,16 @@ def measure(sample, cfg: EvaluateConfig):
     return counted.mapInArrow(document_measures(config), EVAL_MEASURES_DDL)
 
 
+def sample_of(table, cfg: EvaluateConfig, rows: int):
+    """The documents evaluated: the whole table when small, else a seeded sample."""
+    if rows < cfg.whole_table_below:
+        return table
+    return table.sample(fraction=cfg.sample_fraction, seed=cfg.seed)
+
+
 def transform(table, cfg: EvaluateConfig, rows: int):
-    """(sample, per-document measures of the sample): the whole table when small."""
-    sample = (
-        table
-        if rows < cfg.whole_table_below
-        else table.sample(fraction=cfg.sample_fraction, seed=cfg.seed)
-    )
+    """(sample, per-document measures of the sample)."""
+    sample = sample_of(table, cfg, rows)
     return sample, measure(sample, cfg)
 
 
@@ -431,8 +434,6 @@ def report_dir(cfg) -> Path:
 
 
 def run(spark, cfg) -> dict:
-    from pyspark import StorageLevel
-
     from jobs import report
     from jobs.pipeline import STEPS
     from jobs.tables import Tables
@@ -442,10 +443,11 @@ def run(spark, cfg) -> dict:
     ctx = RunContext(spark, cfg, "evaluate", Tables(spark, cfg.lake, cfg.tables))
     table = ctx.read_input(section.input)
     rows = table.count()
-    sample, measures = transform(table, section, rows)
-    sample = sample.persist(StorageLevel.MEMORY_AND_DISK)
-    measures = measures.persist(StorageLevel.MEMORY_AND_DISK)
-    try:
+    # The sample is held, then measured from what is held (as tables.materialize says).
+    with (
+        materialized(ctx, sample_of(table, section, rows)) as sample,
+        materialized(ctx, measure(sample, section)) as measures,
+    ):
         values = metric_values(sample, measures)
         sampled = int(values["sampled_documents"])
         bins = section.histogram_bins
@@ -459,9 +461,6 @@ def run(spark, cfg) -> dict:
         }  # fmt: skip
         by_source = breakdown(sample, measures, "source")
         by_language = breakdown(sample, measures, "lang")
-    finally:
-        measures.unpersist()
-        sample.unpersist()
 
     review = {}
     if section.review_sample:

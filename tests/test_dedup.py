@@ -130,7 +130,6 @@ def test_shingle_ids_stand_for_the_shingle_strings():
         D.shingle_hashes("ＡＢＣ１２３汉字", "zh", 3), D.shingle_hashes("abc123汉字", "zh", 3)
     )
     # ASCII texts take a byte path to the same words and ids as segment.en_words
-
     import xxhash
 
     from udfs import segment
@@ -317,7 +316,6 @@ def test_connected_components_settle_long_chains_and_stars(spark):
     """A chain of 40 documents in doc_id order, one of 64 in random order, a star, and a
     pair: each component labelled by its smallest doc_id, within far fewer rounds than
     the chains are long."""
-
     chain = [(f"c{i:02d}", f"c{i + 1:02d}") for i in range(39)][::-1]
     shuffled = [f"r{i:02d}" for i in range(64)]
     random.Random(3).shuffle(shuffled)

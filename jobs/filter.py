@@ -155,7 +155,7 @@ def assign_tiers(scored, cfg: FilterConfig):
     )
 
 
-def transform(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: str = "jieba-next"):
+def transform(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: str = "jieba-rs"):
     """clean rows -> filtered rows with ppl, ppl_quantile, quality_tier, rule columns and
     reject columns. `models` maps a language to its KenLM model file."""
     return assign_tiers(score_documents(clean, cfg, models, zh_segmenter), cfg)

@@ -39,7 +39,7 @@ class ScoreConfig:
     output: str = "scored"
     # Per-source attribute means and effective data volume.
     summary: str = "score_summary"
-    zh_segmenter: str = option("jieba-next", choices=list(ZH_BACKENDS))
+    zh_segmenter: str = option("jieba-rs", choices=list(ZH_BACKENDS))
     # A jieba user dictionary (one "word [freq] [tag]" per line); empty: none.
     user_dict: str = ""
     # Word lists for advertising, navigation and form lines; empty: the bundled conf/rules.

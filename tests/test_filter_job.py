@@ -49,7 +49,7 @@ def test_models_and_manifest(filtered):
     lake, cfg, trained, _, _ = filtered
     manifest = json.loads((lake / "_models" / "kenlm" / "manifest.json").read_text())
     assert set(manifest["languages"]) == {"zh", "en"}
-    assert manifest["languages"]["zh"]["tokenization"] == "jieba-words:jieba-next"
+    assert manifest["languages"]["zh"]["tokenization"] == "jieba-words:jieba-rs"
     assert all(m["training_lines"] > 100 for m in trained["models"].values())
 
 

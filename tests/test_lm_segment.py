@@ -1,4 +1,4 @@
-"""Segmentation (with jieba-next parity) and KenLM normalisation, training and scoring."""
+"""Segmentation (with parity to jieba) and KenLM normalisation, training and scoring."""
 
 import json
 import random
@@ -37,47 +37,60 @@ def test_sentences_and_words():
         "市政府", "周一", "批准", "了", "新", "公园", "的", "建设", "预算", "。"]  # fmt: skip
 
 
-def test_fast_cut_gives_the_librarys_tokens():
-    """zh_words drives jieba-next's route itself (segment._cut_no_hmm); it must give what
-    the library's own lcut gives, on the awkward cases too: letters and digits inside
-    Chinese, runs of spaces, tabs, full-width marks, emoji, lone ASCII letters."""
+RUST_BACKENDS = ("jieba-rs", "jieba-next")
+
+
+@pytest.mark.parametrize("backend", RUST_BACKENDS)
+def test_fast_cut_gives_jiebas_tokens(backend):
+    """zh_words hands only jieba's blocks to the Rust backend (segment._cut_no_hmm); it
+    must give what jieba's own lcut gives, on the awkward cases too: letters and digits
+    inside Chinese, hyphens (inside jieba's blocks, outside ours), CJK characters beyond
+    jieba's range (inside jieba-rs's), runs of spaces, tabs, full-width marks, emoji."""
     rng = random.Random(11)
+    awkward = list("中文分词测试北京大学生活动-_.%&#+ aZ9\t\n\u3000㐀鿐豈𠀀😀，。!?、·—…Àé")
     texts = [prose.zh_document(rng) for _ in range(100)] + [
         "iPhone15 在 2024年 发布，价格5999元。",
         "a b  c\t中文\u3000空格 x1y2 ……！？",
         "C++ 和 C# 的 3.5% 增长 & 下降_测试",
         "表情😀符号★ 与 email@example.com 地址",
+        "T-恤 和 A-B-C 的 3-5 天",
         "",
         "   ",
     ]
-    tok = segment.zh_tokenizer("jieba-next")
+    texts += ["".join(rng.choice(awkward) for _ in range(rng.randint(1, 40))) for _ in range(1000)]
+    texts += [lm.normalize(t) for t in texts]
+    reference = segment.zh_tokenizer("jieba")
     for text in texts:
-        expected = [w for w in tok.lcut(text, HMM=False) if not w.isspace()]
-        assert segment.zh_words(text, "jieba-next") == expected, text[:40]
+        expected = [w for w in reference.lcut(text, HMM=False) if not w.isspace()]
+        assert segment.zh_words(text, backend) == expected, text[:40]
 
 
-def test_fast_cut_follows_a_user_dictionary(tmp_path):
+@pytest.mark.parametrize("backend", segment.ZH_BACKENDS)
+def test_segmenters_follow_a_user_dictionary(backend, tmp_path):
     udict = tmp_path / "user.txt"
-    udict.write_text("子曰学而时习之 100 n\n", encoding="utf-8")
-    assert segment.zh_words("子曰学而时习之", "jieba-next") != ["子曰学而时习之"]
-    assert segment.zh_words("子曰学而时习之。", "jieba-next", user_dict=str(udict)) == [
-        "子曰学而时习之", "。"]  # fmt: skip
+    # with a frequency and tag, and without (jieba suggests one that keeps the word whole)
+    udict.write_text("\ufeff子曰学而时习之 100 n\n不亦说乎\n", encoding="utf-8")
+    text = "子曰学而时习之，不亦说乎"
+    assert segment.zh_words(text, backend) == list(text)
+    assert segment.zh_words(text, backend, user_dict=str(udict)) == [
+        "子曰学而时习之", "，", "不亦说乎"]  # fmt: skip
 
 
 def _parity(texts):
-    diff = [
-        t[:60] for t in texts if segment.zh_words(t, "jieba-next") != segment.zh_words(t, "jieba")
-    ]
-    assert diff == []
+    for backend in RUST_BACKENDS:
+        diff = [
+            t[:60] for t in texts if segment.zh_words(t, backend) != segment.zh_words(t, "jieba")
+        ]
+        assert diff == [], backend
 
 
-def test_jieba_next_matches_jieba_on_project_text():
+def test_rust_segmenters_match_jieba_on_project_text():
     rng = random.Random(3)
     _parity([prose.zh_document(rng) for _ in range(200)])
 
 
 @needs_shared_data()
-def test_jieba_next_matches_jieba_on_shared_data():
+def test_rust_segmenters_match_jieba_on_shared_data():
     news = [
         line.split("\t", 1)[1]
         for line in open(SHARED_DATA / "zh_text" / "thucnews_cnews_sample1000.tsv")

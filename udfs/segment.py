@@ -1,19 +1,23 @@
 """Segmentation shared by the filter and score steps: Chinese words (jieba), English
 words, paragraphs and sentences.
 
-Chinese segmentation uses jieba's dictionary model. `jieba-next` (Rust) may stand in
-for `jieba` where it gives the same tokens: with the HMM for unknown words turned off
-it matched jieba on every one of 400 THUCNews articles (tests re-check on the
-project's fixtures and, when present, on ../shared/data); with the HMM on it did not,
-so the HMM is off by default. The tokenizer is built once per process, lazily, with an
-optional user dictionary.
+Chinese segmentation uses jieba's dictionary model. Two Rust implementations may stand
+in for `jieba` where they give its tokens: `jieba-rs` (the rjieba binding of jieba-rs,
+the default) and `jieba-next`. With the HMM for unknown words turned off both matched
+jieba on every one of 26,208 texts (THUCNews, ChineseWebText, DRCD, reviews, fortunes,
+random strings of awkward characters, each raw and normalised; tests re-check on the
+project's fixtures and, when present, on ../shared/data); with the HMM on jieba-next did
+not, so the HMM is off by default. The tokenizer is built once per process, lazily, with
+an optional user dictionary.
 
-With jieba-next and the HMM off, words come from `_cut_no_hmm`: jieba's accurate mode
-(split into blocks of Han characters, letters and digits; best route through each
+With a Rust backend and the HMM off, words come from `_cut_no_hmm`: jieba's accurate
+mode (split into blocks of Han characters, letters and digits; best route through each
 block by the dictionary; single letters and digits in a row joined; every other
-character a token of its own) driven straight from jieba-next's Rust route. It gives
-the tokens of `Tokenizer.lcut(text, HMM=False)` (tested) at half the cost: the
-library's layers of Python generators cost more than the route itself.
+character a token of its own), with only the blocks handed to Rust. The block split is
+jieba's own, so the Rust libraries' wider block patterns (more CJK ranges, "-") never
+come into play. jieba-rs cuts a block whole; from jieba-next the route is read and
+walked here, as its Python layers of generators cost more than the route itself. On the
+bench's Chinese text jieba-rs takes about half the time of the jieba-next walk.
 """
 
 from __future__ import annotations
@@ -21,19 +25,26 @@ from __future__ import annotations
 import logging
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
 
-ZH_BACKENDS = ("jieba-next", "jieba")
+ZH_BACKENDS = ("jieba-rs", "jieba-next", "jieba")
 _TOKENIZERS: dict[tuple[str, str], object] = {}
 
 
-def zh_tokenizer(backend: str = "jieba-next", user_dict: str = ""):
-    """The jieba tokenizer for (backend, user dictionary), built once per process."""
+def zh_tokenizer(backend: str = "jieba-rs", user_dict: str = ""):
+    """The jieba tokenizer for (backend, user dictionary), built once per process. The
+    user dictionary is read here for every backend (rjieba has no reader; jieba-next's
+    keeps a byte-order mark as part of the first word)."""
     key = (backend, user_dict)
     tok = _TOKENIZERS.get(key)
     if tok is None:
-        if backend == "jieba":
+        if backend == "jieba-rs":
+            import rjieba
+
+            tok = rjieba.Jieba()
+        elif backend == "jieba":
             import jieba
 
             jieba.setLogLevel(logging.WARNING)
@@ -46,7 +57,8 @@ def zh_tokenizer(backend: str = "jieba-next", user_dict: str = ""):
         else:
             raise ValueError(f"unknown Chinese segmenter {backend!r}")
         if user_dict:
-            tok.load_userdict(user_dict)
+            for word, freq, tag in read_user_dict(user_dict):
+                tok.add_word(word, freq, tag)
         _TOKENIZERS[key] = tok
     return tok
 
@@ -55,60 +67,91 @@ def zh_tokenizer(backend: str = "jieba-next", user_dict: str = ""):
 _ZH_BLOCK = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&._%]+)")
 _ASCII_ALNUM = frozenset(string.ascii_letters + string.digits)
 _ASCII_LETTER_OR_DIGIT = re.compile("[a-zA-Z0-9]")
+_USER_DICT_LINE = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
 
 
-def _rust_route(tok):
-    """jieba-next's Rust route function (None for jieba): for each position of a block,
-    the last index of the best word starting there. Read per call, since adding words
-    to the tokenizer rebuilds it."""
-    if getattr(tok, "_rust_prefix", False) is None:
+def read_user_dict(path: str) -> list[tuple[str, int | None, str | None]]:
+    """(word, frequency or None, tag or None) per line of a jieba user dictionary, read
+    as jieba reads one ("word [freq] [tag]"; without a frequency jieba suggests one)."""
+    entries = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip().lstrip("\ufeff")
+            if not line:
+                continue
+            word, freq, tag = _USER_DICT_LINE.match(line).groups()
+            entries.append((word, int(freq) if freq else None, tag.strip() if tag else None))
+    return entries
+
+
+def _block_cutter(backend: str, user_dict: str = "") -> Callable[[str], list[str]] | None:
+    """A function giving the words of one block (_ZH_BLOCK) by the dictionary route
+    without the HMM, from a Rust backend; None for jieba (Python)."""
+    tok = zh_tokenizer(backend, user_dict)
+    if backend == "jieba-rs":
+        cut = tok.cut
+        return lambda block: cut(block, False)
+    if backend != "jieba-next":
+        return None
+    if tok._rust_prefix is None:  # built on first use
         tok.check_initialized()
         tok._ensure_rust_prefix()
-    prefix = getattr(tok, "_rust_prefix", None)
-    return prefix.get_dag_and_calc if prefix is not None else None
+    if tok._rust_prefix is None:  # no Rust extension: the library's own Python route
+        return None
+    route = tok._rust_prefix.get_dag_and_calc
+    return lambda block: _walk_route(route(block), block)
 
 
-def _cut_no_hmm(route, text: str) -> list[str]:
-    """Words of `text` in jieba's accurate mode without the HMM, whitespace dropped
-    (module docstring)."""
+def _walk_route(ends: list[int], block: str) -> list[str]:
+    """The words of a block from its route: for each position, the last index of the best
+    word starting there (jieba-next). Single letters and digits in a row are one token."""
     out: list[str] = []
-    for i, block in enumerate(_ZH_BLOCK.split(text)):
-        if not i % 2:  # between blocks: each non-space character stands alone
-            if block:
-                out += [c for c in block if not c.isspace()]
-            continue
-        ends, x, n, run = route(block), 0, len(block), -1
-        if _ASCII_LETTER_OR_DIGIT.search(block) is None:  # Chinese only: each step a word
-            append = out.append
-            while x < n:
-                y = ends[x] + 1
-                append(block[x:y])
-                x = y
-            continue
+    x, n, run = 0, len(block), -1
+    if _ASCII_LETTER_OR_DIGIT.search(block) is None:  # Chinese only: each step a word
+        append = out.append
         while x < n:
             y = ends[x] + 1
-            if y - x == 1 and block[x] in _ASCII_ALNUM:
-                if run < 0:  # single letters and digits in a row make one token
-                    run = x
-            else:
-                if run >= 0:
-                    out.append(block[run:x])
-                    run = -1
-                out.append(block[x:y])
+            append(block[x:y])
             x = y
-        if run >= 0:
-            out.append(block[run:])
+        return out
+    while x < n:
+        y = ends[x] + 1
+        if y - x == 1 and block[x] in _ASCII_ALNUM:
+            if run < 0:
+                run = x
+        else:
+            if run >= 0:
+                out.append(block[run:x])
+                run = -1
+            out.append(block[x:y])
+        x = y
+    if run >= 0:
+        out.append(block[run:])
+    return out
+
+
+def _cut_no_hmm(cut_block: Callable[[str], list[str]], text: str) -> list[str]:
+    """Words of `text` in jieba's accurate mode without the HMM, whitespace dropped
+    (module docstring); `cut_block` from _block_cutter."""
+    out: list[str] = []
+    for i, block in enumerate(_ZH_BLOCK.split(text)):
+        if i % 2:
+            out += cut_block(block)
+        elif block:  # between blocks: each non-space character stands alone
+            out += [c for c in block if not c.isspace()]
     return out
 
 
 def zh_words(
-    text: str, backend: str = "jieba-next", hmm: bool = False, user_dict: str = ""
+    text: str, backend: str = "jieba-rs", hmm: bool = False, user_dict: str = ""
 ) -> list[str]:
     """Chinese words of `text` (whitespace tokens dropped)."""
+    cut_block = None if hmm else _block_cutter(backend, user_dict)
+    if cut_block is not None:
+        return _cut_no_hmm(cut_block, text)
     tok = zh_tokenizer(backend, user_dict)
-    route = None if hmm else _rust_route(tok)
-    if route is not None:
-        return _cut_no_hmm(route, text)
+    if backend == "jieba-rs":
+        return [w for w in tok.cut(text, hmm) if not w.isspace()]
     return [w for w in tok.lcut(text, HMM=hmm) if not w.isspace()]
 
 
@@ -130,7 +173,7 @@ def en_words(text: str) -> list[str]:
     return _ASCII_WORD.findall(spaced) if "'" in spaced else spaced.split()
 
 
-def words(text: str, lang: str, zh_backend: str = "jieba-next") -> list[str]:
+def words(text: str, lang: str, zh_backend: str = "jieba-rs") -> list[str]:
     return zh_words(text, zh_backend) if lang == "zh" else en_words(text)
 
 
@@ -294,19 +337,19 @@ class Segmented:
     """One document split once for every measure that needs it: paragraphs, the
     sentences of each paragraph, and the words of each sentence (jieba for zh)."""
 
-    def __init__(self, text: str, lang: str, zh_backend: str = "jieba-next", user_dict: str = ""):
+    def __init__(self, text: str, lang: str, zh_backend: str = "jieba-rs", user_dict: str = ""):
         self.text, self.lang = text, lang
         self.paragraphs = paragraphs(text)
         self.sentences = [sentences(p, lang) for p in self.paragraphs]
         if lang == "zh":
-            route = _rust_route(zh_tokenizer(zh_backend, user_dict))
-            if route is None:
+            cut_block = _block_cutter(zh_backend, user_dict)
+            if cut_block is None:
                 self.words = [
                     [zh_words(s, zh_backend, user_dict=user_dict) for s in ss]
                     for ss in self.sentences
                 ]
             else:  # the common case without a lookup per sentence
-                self.words = [[_cut_no_hmm(route, s) for s in ss] for ss in self.sentences]
+                self.words = [[_cut_no_hmm(cut_block, s) for s in ss] for ss in self.sentences]
         else:
             self.words = [[en_words(s) for s in ss] for ss in self.sentences]
 

@@ -2,6 +2,7 @@
 
 import json
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,6 +103,13 @@ def test_rust_segmenters_match_jieba_on_shared_data():
         )
     ]
     _parity(random.Random(5).sample(news, 150) + web[:50])
+
+
+def test_decimal_digits_are_what_the_regex_digit_class_matches():
+    every = "".join(map(chr, range(0x110000)))
+    assert segment.decimal_digits() == tuple(m.start() for m in re.finditer(r"\d", every))
+    assert {ord("7"), ord("٣"), ord("７")} <= set(segment.decimal_digits())
+    assert ord("²") not in segment.decimal_digits()  # a digit, but not a decimal one
 
 
 def test_normalisation_and_training_lines():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -218,8 +219,9 @@ class Tables:
         """Write `df` to table `name` in one commit and return the new version.
 
         mode: "overwrite" replaces the table (or, with `replace_partition`, only the
-        rows of that partition, e.g. {"step": "clean"} in the rejects table);
-        "append" adds rows. Partition columns must hold plain ASCII values.
+        rows of that partition, e.g. {"step": "clean"} in the rejects table, and then
+        every row of `df` must belong to that partition); "append" adds rows. Partition
+        columns must hold plain ASCII values.
         """
         if mode not in ("overwrite", "append"):
             raise ValueError(f"mode must be overwrite or append, not {mode!r}")
@@ -261,10 +263,18 @@ class Tables:
         if _is_local(table_path):
             fs_root = _local_path(table_path)
         try:
-            writer = df.write.mode("errorifexists").format("parquet")
-            if partition_by:
-                writer = writer.partitionBy(*partition_by)
-            writer.save(batch_path)
+            folder = _single_partition_folder(partition_by, replace_partition)
+            if folder is not None:
+                # Every row goes to the one partition replaced: written straight into its
+                # folder, which spares Spark's sort of all rows by the partition columns.
+                df.drop(*partition_by).write.mode("errorifexists").format("parquet").save(
+                    f"{batch_path}/{folder}"
+                )
+            else:
+                writer = df.write.mode("errorifexists").format("parquet")
+                if partition_by:
+                    writer = writer.partitionBy(*partition_by)
+                writer.save(batch_path)
             actions = []
             selector = pafs.FileSelector(f"{fs_root}/{batch}", recursive=True, allow_not_found=True)
             for info in fs.get_file_info(selector):
@@ -330,6 +340,20 @@ class Tables:
             _remove_quietly(fs, f"{fs_root}/{batch}")
             raise
         return DeltaTable(table_path).version()
+
+
+_PLAIN_PARTITION_VALUE = re.compile(r"[A-Za-z0-9_-]+")  # needs no escaping in a folder name
+
+
+def _single_partition_folder(partition_by, replace_partition) -> str | None:
+    """The folder ("step=filter") of the one partition a write replaces when it fixes every
+    partition column to a plain value; None otherwise."""
+    if not partition_by or set(partition_by) != set(replace_partition or {}):
+        return None
+    values = [str(replace_partition[k]) for k in partition_by]
+    if not all(_PLAIN_PARTITION_VALUE.fullmatch(v) for v in values):
+        return None
+    return "/".join(f"{k}={v}" for k, v in zip(partition_by, values))
 
 
 def _unescape(value: str) -> str:

@@ -31,6 +31,7 @@ from jobs.runtime import (
     materialized,
     write_step,
 )
+from udfs.segment import ZH_DEFAULT
 
 PERPLEXITY_REJECT = "perplexity_low_quality"
 QUANTILE_STEPS = 100  # ppl_quantile resolution: 1%
@@ -155,7 +156,7 @@ def assign_tiers(scored, cfg: FilterConfig):
     )
 
 
-def transform(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: str = "jieba-rs"):
+def transform(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: str = ZH_DEFAULT):
     """clean rows -> filtered rows with ppl, ppl_quantile, quality_tier, rule columns and
     reject columns. `models` maps a language to its KenLM model file."""
     return assign_tiers(score_documents(clean, cfg, models, zh_segmenter), cfg)

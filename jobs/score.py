@@ -28,7 +28,7 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/score.py
 from jobs.config import ConfigError, option
 from jobs.runtime import JobError, RunContext, folder_setting, write_step
 from udfs.scaling import PAPER_FIT, PARAMS
-from udfs.segment import ZH_BACKENDS
+from udfs.segment import ZH_BACKENDS, ZH_DEFAULT
 
 LABELED_ATTRIBUTES = ("coherence", "readability")
 
@@ -39,7 +39,7 @@ class ScoreConfig:
     output: str = "scored"
     # Per-source attribute means and effective data volume.
     summary: str = "score_summary"
-    zh_segmenter: str = option("jieba-rs", choices=list(ZH_BACKENDS))
+    zh_segmenter: str = option(ZH_DEFAULT, choices=list(ZH_BACKENDS))
     # A jieba user dictionary (one "word [freq] [tag]" per line); empty: none.
     user_dict: str = ""
     # Word lists for advertising, navigation and form lines; empty: the bundled conf/rules.

@@ -27,7 +27,7 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/train_lm.py
 
 from jobs.config import ConfigError, option
 from jobs.runtime import REJECT_REASON, JobError, RunContext
-from udfs.segment import ZH_BACKENDS
+from udfs.segment import ZH_BACKENDS, ZH_DEFAULT
 
 MANIFEST = "manifest.json"
 
@@ -43,7 +43,7 @@ class TrainLmConfig:
     model_dir: str = ""
     # Chinese segmenter for training and scoring: jieba-rs | jieba-next | jieba (the same
     # tokens, tested; the Rust ones faster). Filter scores with the one the models were trained with.
-    zh_segmenter: str = option("jieba-rs", choices=list(ZH_BACKENDS))
+    zh_segmenter: str = option(ZH_DEFAULT, choices=list(ZH_BACKENDS))
     # Use at most this many reference documents per run (0: all).
     max_docs: int = option(0, min=0)
     # Memory lmplz may use (its -S option).

@@ -104,14 +104,14 @@ def normalize(text: str) -> str:
     return remove_control_chars(text)
 
 
-def tokens(paragraph: str, lang: str, zh_backend: str = "jieba-rs") -> list[str]:
+def tokens(paragraph: str, lang: str, zh_backend: str = segment.ZH_DEFAULT) -> list[str]:
     """Tokens of one normalised paragraph."""
     if lang == "zh":
         return segment.zh_words(paragraph, zh_backend)
     return (_EN_TOKEN_ASCII if paragraph.isascii() else _EN_TOKEN).findall(paragraph)
 
 
-def training_lines(text: str, lang: str, zh_backend: str = "jieba-rs") -> list[str]:
+def training_lines(text: str, lang: str, zh_backend: str = segment.ZH_DEFAULT) -> list[str]:
     """A document as KenLM training lines: one line of space-separated tokens per paragraph."""
     out = []
     for para in segment.paragraphs(normalize(text)):
@@ -140,7 +140,9 @@ class Perplexity:
     tokens: int
 
 
-def perplexity(text: str, lang: str, model_path: str, zh_backend: str = "jieba-rs") -> Perplexity:
+def perplexity(
+    text: str, lang: str, model_path: str, zh_backend: str = segment.ZH_DEFAULT
+) -> Perplexity:
     """Token-weighted perplexity of a document under the model at `model_path`."""
     model = load_model(model_path)
     log10_total, count = 0.0, 0

@@ -19,7 +19,7 @@ setup: $(STAMP) $(KENLM) $(CHROMIUM)
 # Re-installs only when pyproject.toml changes; otherwise a no-op.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev]'
 	touch $(STAMP)
 
 # KenLM's trainer (lmplz, build_binary), built once from the kenlm sdist on PyPI.

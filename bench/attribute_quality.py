@@ -20,8 +20,8 @@ import json
 import statistics
 from pathlib import Path
 
-from jobs.score import auc
-from udfs import coherence, readability, segment
+from ziya_data.jobs.score import auc
+from ziya_data.udfs import coherence, readability, segment
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 LEVELS = ("elementary", "intermediate", "advanced")

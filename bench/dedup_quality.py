@@ -20,11 +20,11 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
-from jobs import clean, dedup, ingest
-from jobs import config as config_mod
-from jobs.pipeline import Config
-from jobs.session import session
-from udfs import dedup as D
+from ziya_data.jobs import clean, dedup, ingest
+from ziya_data.jobs import config as config_mod
+from ziya_data.jobs.pipeline import Config
+from ziya_data.jobs.session import session
+from ziya_data.udfs import dedup as D
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,11 +16,11 @@ import json
 import os
 
 from bench.run import OUT, input_size, measure
-from jobs import config as config_mod
-from jobs import dedup
-from jobs.pipeline import Config
-from jobs.session import session
-from jobs.tables import Tables
+from ziya_data.jobs import config as config_mod
+from ziya_data.jobs import dedup
+from ziya_data.jobs.pipeline import Config
+from ziya_data.jobs.session import session
+from ziya_data.jobs.tables import Tables
 
 
 def main(argv=None) -> int:

@@ -20,11 +20,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from jobs import clean, ingest, train_lm
-from jobs import config as config_mod
-from jobs import filter as filter_job
-from jobs.pipeline import Config
-from jobs.session import session
+from ziya_data.jobs import clean, ingest, train_lm
+from ziya_data.jobs import config as config_mod
+from ziya_data.jobs import filter as filter_job
+from ziya_data.jobs.pipeline import Config
+from ziya_data.jobs.session import session
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 
 from demo import corpus
-from jobs import config as config_mod
-from jobs import train_lm
-from jobs.pipeline import STEPS, Config
-from jobs.session import session
-from jobs.tables import Tables
+from ziya_data.jobs import config as config_mod
+from ziya_data.jobs import train_lm
+from ziya_data.jobs.pipeline import STEPS, Config
+from ziya_data.jobs.session import session
+from ziya_data.jobs.tables import Tables
 
 OUT = Path(__file__).resolve().parent / "out"
 

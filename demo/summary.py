@@ -14,7 +14,7 @@ import os
 
 from deltalake import DeltaTable, QueryBuilder
 
-from jobs.tables import PIPELINE_TABLES
+from ziya_data.jobs.tables import PIPELINE_TABLES
 
 
 def query(path: str, sql: str) -> list[dict]:

@@ -19,8 +19,8 @@ dbutils.widgets.text("overrides", "")  # noqa: F821  one section.key=value per l
 
 import importlib
 
-from jobs import cli, config
-from jobs.pipeline import Config
+from ziya_data.jobs import cli, config
+from ziya_data.jobs.pipeline import Config
 
 job = dbutils.widgets.get("job")  # noqa: F821
 raw_overrides = dbutils.widgets.get("overrides").replace(";", "\n")  # noqa: F821

@@ -15,8 +15,8 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 @pytest.fixture(scope="session")
 def spark():
-    from jobs.config import SparkConfig
-    from jobs.session import build
+    from ziya_data.jobs.config import SparkConfig
+    from ziya_data.jobs.session import build
 
     session = build(SparkConfig(local_master="local[2]", shuffle_partitions=4, driver_memory="2g"))
     yield session
@@ -25,8 +25,8 @@ def spark():
 
 def make_config(lake, *overrides: str):
     """The root config with `lake` and --set style overrides."""
-    from jobs import config
-    from jobs.pipeline import Config
+    from ziya_data.jobs import config
+    from ziya_data.jobs.pipeline import Config
 
     return config.load(Config, None, [f"lake={lake}", *overrides])
 

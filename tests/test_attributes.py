@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import SHARED_DATA, needs_shared_data
-from udfs import coherence, readability, scaling, segment, similarity
+from ziya_data.udfs import coherence, readability, scaling, segment, similarity
 
 EN_CLEAN = (
     "The city council approved a plan to widen the old bridge over the river.\n"

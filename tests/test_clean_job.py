@@ -8,9 +8,9 @@ import opencc
 import pytest
 
 from demo import corpus
-from jobs import clean, ingest
-from jobs.runtime import JobError
-from jobs.tables import Tables
+from ziya_data.jobs import clean, ingest
+from ziya_data.jobs.runtime import JobError
+from ziya_data.jobs.tables import Tables
 from tests.conftest import delta_rows, make_config
 
 

@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from jobs import cli
+from ziya_data.jobs import cli
 from tests.conftest import ROOT, delta_rows
 
 
@@ -74,7 +74,7 @@ def test_spark_submit_runs_a_job_file(tmp_path):
             submit,
             "--master",
             "local[1]",
-            str(ROOT / "jobs" / "ingest.py"),
+            str(ROOT / "ziya_data" / "jobs" / "ingest.py"),
             "--lake",
             str(lake),
             "--set",

@@ -4,12 +4,12 @@ import typing
 import pytest
 import yaml
 
-from jobs import config
-from jobs.config import ConfigError
-from jobs.pipeline import Config
+from ziya_data.jobs import config
+from ziya_data.jobs.config import ConfigError
+from ziya_data.jobs.pipeline import Config
 from tests.conftest import ROOT
 
-PIPELINE_YAML = ROOT / "conf" / "pipeline.yaml"
+PIPELINE_YAML = ROOT / "ziya_data" / "conf" / "pipeline.yaml"
 
 
 def _keys(cls, prefix=""):
@@ -112,7 +112,7 @@ def test_config_is_frozen_and_hash_is_stable():
 def test_local_cores_of_master_urls():
     import os
 
-    from jobs.session import local_cores
+    from ziya_data.jobs.session import local_cores
 
     assert local_cores("local") == 1
     assert local_cores("local[3]") == 3
@@ -120,10 +120,16 @@ def test_local_cores_of_master_urls():
     assert local_cores("local[*]") == (os.cpu_count() or 1)
 
 
-def test_folder_settings_fall_back_to_the_default_and_name_the_key(tmp_path):
-    from jobs.runtime import JobError, folder_setting
+def test_folder_settings_fall_back_to_the_bundled_data_and_name_the_key(tmp_path):
+    from ziya_data.jobs.runtime import JobError, word_lists
 
-    assert folder_setting("filter.rules_dir", "", tmp_path) == str(tmp_path)
-    assert folder_setting("filter.rules_dir", str(tmp_path), "/nowhere") == str(tmp_path)
+    bundled = word_lists("filter.rules_dir", "")
+    assert "online casino" in bundled["gambling"]["en"]
+    (tmp_path / "gambling.en.txt").write_text("# mine\nroulette\n", encoding="utf-8")
+    assert word_lists("filter.rules_dir", str(tmp_path))["gambling"] == {"en": ["roulette"]}
     with pytest.raises(JobError, match="score.rules_dir '/nowhere/rules' is not a folder"):
-        folder_setting("score.rules_dir", "/nowhere/rules", tmp_path)
+        word_lists("score.rules_dir", "/nowhere/rules")
+    # A misspelt category would silently switch a rule off: it is an error naming the file.
+    (tmp_path / "gamblng.en.txt").write_text("slots\n", encoding="utf-8")
+    with pytest.raises(JobError, match="filter.rules_dir: word list 'gamblng.en.txt' names unknown category 'gamblng'"):
+        word_lists("filter.rules_dir", str(tmp_path))

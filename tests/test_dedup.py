@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from demo import corpus
-from jobs import clean, dedup, ingest
-from jobs.runtime import JobError
+from ziya_data.jobs import clean, dedup, ingest
+from ziya_data.jobs.runtime import JobError
 from tests.conftest import delta_rows, make_config
-from udfs import dedup as D
+from ziya_data.udfs import dedup as D
 
 
 def test_normalize_url():
@@ -132,7 +132,7 @@ def test_shingle_ids_stand_for_the_shingle_strings():
     # ASCII texts take a byte path to the same words and ids as segment.en_words
     import xxhash
 
-    from udfs import segment
+    from ziya_data.udfs import segment
 
     rng = random.Random(11)
     for _ in range(3000):
@@ -277,7 +277,7 @@ def test_incremental_run_equals_a_full_run(spark, demo_clean):
     are keyed, and the result equals a run over everything without an index."""
     from pyspark.sql import functions as F
 
-    from jobs.tables import Tables
+    from ziya_data.jobs.tables import Tables
 
     lake, base_cfg, _ = demo_clean
     tables = Tables(spark, str(lake), base_cfg.tables)
@@ -333,7 +333,7 @@ def test_connected_components_settle_long_chains_and_stars(spark):
 
 
 def test_an_index_with_repeated_doc_ids_is_read_once_per_document(spark, tmp_path):
-    from jobs.tables import Tables
+    from ziya_data.jobs.tables import Tables
 
     cfg = make_config(tmp_path / "lake")
     tables = Tables(spark, cfg.lake, cfg.tables)

@@ -2,7 +2,7 @@ import gzip
 import json
 
 from demo import corpus
-from jobs import ingest
+from ziya_data.jobs import ingest
 from tests.conftest import delta_rows, make_config
 
 

@@ -10,13 +10,13 @@ import subprocess
 import numpy as np
 import pytest
 
-from jobs import evaluate
-from jobs.tables import Tables
+from ziya_data.jobs import evaluate
+from ziya_data.jobs.tables import Tables
 from tests.conftest import delta_rows, make_config
 from tests.test_attributes import EN_CLEAN, ZH_CLEAN
-from udfs import quality, rules, scaling
+from ziya_data.udfs import quality, rules, scaling
 
-TOPICS = quality.load_topics(quality.bundled_topics_dir())
+TOPICS = quality.load_topics()
 LEX = {lang: rules.default_lexicon(lang) for lang in ("en", "zh")}
 
 
@@ -220,7 +220,7 @@ def test_report_renders_in_headless_chromium_with_its_images(spark, lake, tmp_pa
 
 
 def test_fit_scaling_law_command(tmp_path, capsys):
-    from jobs import cli
+    from ziya_data.jobs import cli
 
     rng = np.random.default_rng(5)
     n = 50

@@ -5,10 +5,10 @@ import json
 import pytest
 
 from demo import corpus
-from jobs import clean, ingest, train_lm
-from jobs import filter as filter_job
-from jobs.config import ConfigError
-from jobs.runtime import JobError
+from ziya_data.jobs import clean, ingest, train_lm
+from ziya_data.jobs import filter as filter_job
+from ziya_data.jobs.config import ConfigError
+from ziya_data.jobs.runtime import JobError
 from tests.conftest import delta_rows, make_config
 
 # What each junk kind may be rejected for (any of these is the right reason).

@@ -3,11 +3,11 @@ import json
 
 import pytest
 
-from jobs import ingest
-from jobs.runtime import JobError
-from jobs.tables import Tables
+from ziya_data.jobs import ingest
+from ziya_data.jobs.runtime import JobError
+from ziya_data.jobs.tables import Tables
 from tests.conftest import delta_rows, make_config
-from udfs import records
+from ziya_data.udfs import records
 
 FIELDS = records.Fields()
 

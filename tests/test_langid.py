@@ -6,7 +6,7 @@ import random
 
 from demo import corpus
 from tests.conftest import SHARED_DATA, needs_shared_data
-from udfs import langid
+from ziya_data.udfs import langid
 
 
 def test_languages_and_script_rule():

@@ -3,8 +3,8 @@
 import ast
 import importlib
 
-from jobs import cli
-from jobs.pipeline import STEPS
+from ziya_data.jobs import cli
+from ziya_data.jobs.pipeline import STEPS
 from tests.conftest import ROOT
 
 
@@ -22,7 +22,7 @@ def test_every_available_job_has_the_contract():
 
 
 def test_udf_modules_do_not_import_pyspark():
-    for path in (ROOT / "udfs").glob("*.py"):
+    for path in (ROOT / "ziya_data" / "udfs").rglob("*.py"):
         if path.name == "spark_udfs.py":
             continue
         tree = ast.parse(path.read_text())
@@ -48,11 +48,11 @@ def test_airflow_dag_and_notebook_parse_and_name_real_jobs():
     ]
     assert set(e.value for e in steps.elts) <= set(cli.JOBS)
     ast.parse((ROOT / "notebooks" / "run_job.py").read_text())
-    importlib.import_module("jobs.pipeline")
+    importlib.import_module("ziya_data.jobs.pipeline")
 
 
 def test_readme_lists_every_rule():
-    from udfs import rules
+    from ziya_data.udfs import rules
 
     readme = (ROOT / "README.md").read_text()
     missing = [name for name in rules.REGISTRY if f"`{name}`" not in readme]

@@ -11,8 +11,8 @@ import pytest
 
 from demo import prose
 from tests.conftest import SHARED_DATA, needs_shared_data
-from udfs import lm, segment
-from udfs.textclean import remove_control_chars
+from ziya_data.udfs import lm, segment
+from ziya_data.udfs.textclean import remove_control_chars
 
 
 def test_sentences_and_words():

@@ -5,9 +5,10 @@ from collections import Counter
 
 import pytest
 
-from udfs import rules as R
+from ziya_data.udfs import rules as R
+from ziya_data.udfs.rules import document_rules, ngrams, pii
 
-LISTS = R.load_word_lists(R.bundled_rules_dir())
+LISTS = R.load_word_lists()
 LEX = {lang: R.Lexicon(LISTS, lang) for lang in ("en", "zh")}
 SETTINGS = R.Settings(R.default_thresholds())
 
@@ -247,15 +248,15 @@ def test_digit_pii_needs_the_digits_the_prefilter_asks_for():
     rng = random.Random(3)
     digit_rules = [p for p in R.PII_RULES if p.name != "pii_email"]
     for _ in range(4000):
-        digits = rng.randint(1, R._PII_MIN_DIGITS - 1)
+        digits = rng.randint(1, pii.PII_MIN_DIGITS - 1)
         parts = [rng.choice("0123456789１") for _ in range(digits)]
         parts += [rng.choice(" -()+x") for _ in range(rng.randint(0, 8))]
         rng.shuffle(parts)
         text = "".join(parts)
-        assert not R._may_hold_pii(text)
+        assert not pii.may_hold_pii(text)
         assert not any(p.find(text) for p in digit_rules), text
     shortest = "call 12 345 678 today"
-    assert R._may_hold_pii(shortest)
+    assert pii.may_hold_pii(shortest)
     assert R.mask_pii(shortest, R.Settings({}).pii_enabled)[0] == "call [PHONE] today"
 
 
@@ -375,10 +376,10 @@ def test_batch_profiles_equal_the_per_document_ones():
 
 def test_power_tables_are_exact():
     rng = random.Random(9)
-    inverse = pow(R._BASE, -1, 2**64)
-    pw, inv = R._powers(70_000)
+    inverse = pow(ngrams._BASE, -1, 2**64)
+    pw, inv = ngrams._powers(70_000)
     for i in [0, 1, 2, 4095, 4096, 65_537, 69_999] + rng.sample(range(70_000), 200):
-        assert int(pw[i]) == pow(R._BASE, i, 2**64) and int(inv[i]) == pow(inverse, i, 2**64)
+        assert int(pw[i]) == pow(ngrams._BASE, i, 2**64) and int(inv[i]) == pow(inverse, i, 2**64)
         assert int(pw[i]) * int(inv[i]) % 2**64 == 1
 
 
@@ -386,7 +387,7 @@ def test_vowelless_pattern_of_ascii_text_counts_as_the_unicode_one():
     rng = random.Random(10)
     for _ in range(3000):
         text = "".join(rng.choice("bcdxyzaeiBC_9 '-.\n") for _ in range(rng.randint(0, 40)))
-        assert len(R._VOWELLESS_WORD_ASCII.findall(text)) == len(R._VOWELLESS_WORD.findall(text))
+        assert len(document_rules._VOWELLESS_WORD_ASCII.findall(text)) == len(document_rules._VOWELLESS_WORD.findall(text))
 
 
 def test_repeated_chain_share_bounds_the_repeated_share():

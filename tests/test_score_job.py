@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from jobs import score
-from jobs.runtime import JobError
-from jobs.tables import Tables
+from ziya_data.jobs import score
+from ziya_data.jobs.runtime import JobError
+from ziya_data.jobs.tables import Tables
 from tests.conftest import delta_rows, make_config
 from tests.test_attributes import EN_CLEAN, ZH_CLEAN
 
@@ -115,7 +115,7 @@ def test_missing_reference_file_and_bad_config(spark, deduped, tmp_path):
     cfg = make_config(deduped, f"score.references.bench={tmp_path / 'absent.jsonl'}")
     with pytest.raises(JobError, match="score.references.bench"):
         score.run(spark, cfg)
-    from jobs.config import ConfigError
+    from ziya_data.jobs.config import ConfigError
 
     with pytest.raises(ConfigError, match="scaling_law"):
         make_config(deduped, "score.scaling_law={alpha: 0.1}")

@@ -4,8 +4,8 @@ import pytest
 from pyspark.sql import Row
 from pyspark.sql import functions as F
 
-from jobs.config import TablesConfig
-from jobs.tables import TableError, Tables
+from ziya_data.jobs.config import TablesConfig
+from ziya_data.jobs.tables import TableError, Tables
 from tests.conftest import delta_rows
 
 
@@ -142,7 +142,7 @@ def test_commit_metadata_is_json_in_the_log(spark, tables, lake):
 
 @pytest.mark.parametrize("how", ["checkpoint", "persist", "none", "auto"])
 def test_write_step_accounts_alike_however_the_result_is_held(spark, tmp_path, how):
-    from jobs.runtime import REJECT_DETAIL, REJECT_REASON, RunContext, write_step
+    from ziya_data.jobs.runtime import REJECT_DETAIL, REJECT_REASON, RunContext, write_step
     from tests.conftest import make_config
 
     cfg = make_config(tmp_path / "lake", f"tables.materialize={how}")

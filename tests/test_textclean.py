@@ -2,7 +2,7 @@
 
 import pytest
 
-from udfs import textclean as T
+from ziya_data.udfs import textclean as T
 
 
 def test_strip_bom():

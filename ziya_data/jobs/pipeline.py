@@ -11,25 +11,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:  # spark-submit jobs/pipeline.py
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
-from jobs.clean import CleanConfig
-from jobs.config import ConfigError, SparkConfig, TablesConfig, option
-from jobs.dedup import DedupConfig
-from jobs.evaluate import EvaluateConfig
-from jobs.filter import FilterConfig
-from jobs.ingest import IngestConfig
-from jobs.score import ScoreConfig
-from jobs.train_lm import TrainLmConfig
+from ziya_data.jobs.clean import CleanConfig
+from ziya_data.jobs.config import ConfigError, SparkConfig, TablesConfig, option
+from ziya_data.jobs.dedup import DedupConfig
+from ziya_data.jobs.evaluate import EvaluateConfig
+from ziya_data.jobs.filter import FilterConfig
+from ziya_data.jobs.ingest import IngestConfig
+from ziya_data.jobs.score import ScoreConfig
+from ziya_data.jobs.train_lm import TrainLmConfig
 
 # Step name -> module; a later step plugs in by adding itself here and to Config.
 STEPS = {
-    "ingest": "jobs.ingest",
-    "clean": "jobs.clean",
-    "filter": "jobs.filter",
-    "dedup": "jobs.dedup",
-    "score": "jobs.score",
-    "evaluate": "jobs.evaluate",
+    "ingest": "ziya_data.jobs.ingest",
+    "clean": "ziya_data.jobs.clean",
+    "filter": "ziya_data.jobs.filter",
+    "dedup": "ziya_data.jobs.dedup",
+    "score": "ziya_data.jobs.score",
+    "evaluate": "ziya_data.jobs.evaluate",
 }
 
 
@@ -66,8 +66,8 @@ class Config:
 
 def summarize(tables) -> dict:
     """Rows per table and rejects per step and reason: bounded aggregates only."""
-    from jobs.runtime import reject_counts
-    from jobs.tables import PIPELINE_TABLES
+    from ziya_data.jobs.runtime import reject_counts
+    from ziya_data.jobs.tables import PIPELINE_TABLES
 
     rows = {}
     for name in [*PIPELINE_TABLES, tables.rejects]:
@@ -77,7 +77,7 @@ def summarize(tables) -> dict:
 
 
 def run(spark, cfg: Config) -> dict:
-    from jobs.tables import Tables
+    from ziya_data.jobs.tables import Tables
 
     results = []
     for step in cfg.pipeline.steps:
@@ -88,7 +88,7 @@ def run(spark, cfg: Config) -> dict:
 
 
 def main(argv=None) -> int:
-    from jobs import cli
+    from ziya_data.jobs import cli
 
     return cli.main_for("pipeline", argv)
 

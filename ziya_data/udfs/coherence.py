@@ -24,7 +24,7 @@ import operator
 import re
 from collections import Counter
 
-from udfs import rules, segment
+from ziya_data.udfs import rules, segment
 
 WEIGHTS = {
     "advertising": 2.0,  # share of characters in sentences selling or promoting gambling

@@ -20,18 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:  # spark-submit jobs/filter.py
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
-from jobs.config import ConfigError, option
-from jobs.runtime import (
+from ziya_data.jobs.config import ConfigError, option
+from ziya_data.jobs.runtime import (
     REJECT_DETAIL,
     REJECT_REASON,
     RunContext,
-    folder_setting,
     materialized,
+    word_lists,
     write_step,
 )
-from udfs.segment import ZH_DEFAULT
+from ziya_data.udfs.segment import ZH_DEFAULT
 
 PERPLEXITY_REJECT = "perplexity_low_quality"
 QUANTILE_STEPS = 100  # ppl_quantile resolution: 1%
@@ -60,7 +60,7 @@ class FilterConfig:
     pii_action: str = option("mask", choices=["mask", "drop_sentence"])
 
     def validate(self) -> None:
-        from udfs import rules
+        from ziya_data.udfs import rules
 
         if self.medium_quantile < self.high_quantile:
             raise ConfigError(
@@ -76,7 +76,7 @@ class FilterConfig:
 
 
 def rule_settings(cfg: FilterConfig):
-    from udfs import rules
+    from ziya_data.udfs import rules
 
     return rules.Settings(
         thresholds={**rules.default_thresholds(), **cfg.thresholds},
@@ -88,19 +88,18 @@ def rule_settings(cfg: FilterConfig):
 
 def score_documents(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: str):
     """Rules and perplexity per document (the Python-heavy part)."""
-    from jobs.runtime import JobError
-    from udfs import rules
-    from udfs.spark_udfs import document_filter, filter_output_schema
+    from ziya_data.jobs.runtime import JobError
+    from ziya_data.udfs import rules
+    from ziya_data.udfs.spark_udfs import document_filter, filter_output_schema
 
     missing = {"doc_id", "text", "lang"} - set(clean.columns)
     if missing:
         raise JobError(
             f"filter.input has no column {', '.join(sorted(missing))}; run clean on it first"
         )
-    rules_dir = folder_setting("filter.rules_dir", cfg.rules_dir, rules.bundled_rules_dir())
     config = {
         "settings": rule_settings(cfg),
-        "word_lists": rules.load_word_lists(rules_dir),
+        "word_lists": word_lists("filter.rules_dir", cfg.rules_dir),
         "models": models,
         "zh_segmenter": zh_segmenter,
     }
@@ -163,9 +162,9 @@ def transform(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: st
 
 
 def run(spark, cfg) -> dict:
-    from jobs import train_lm
-    from jobs.runtime import JobError
-    from jobs.tables import Tables
+    from ziya_data.jobs import train_lm
+    from ziya_data.jobs.runtime import JobError
+    from ziya_data.jobs.tables import Tables
 
     section: FilterConfig = cfg.filter
     ctx = RunContext(spark, cfg, "filter", Tables(spark, cfg.lake, cfg.tables))
@@ -194,7 +193,7 @@ def run(spark, cfg) -> dict:
 
 
 def main(argv=None) -> int:
-    from jobs import cli
+    from ziya_data.jobs import cli
 
     return cli.main_for("filter", argv)
 

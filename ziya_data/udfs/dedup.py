@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 import xxhash
 
-from udfs import segment
+from ziya_data.udfs import segment
 
 # ---------------------------------------------------------------- URLs
 

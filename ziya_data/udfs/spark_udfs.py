@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pyarrow as pa
 
-from udfs import records
+from ziya_data.udfs import records
 
 RECORD_SCHEMA_DDL = "text string, url string, orig_id string, source string, meta string, reason string, detail string"
 _RECORD_FIELDS = ("text", "url", "orig_id", "source", "meta", "reason", "detail")
@@ -70,7 +70,7 @@ def clean_output_schema(input_schema):
 def _clean_batches(batches: Iterator[pa.RecordBatch], settings: dict) -> Iterator[pa.RecordBatch]:
     import pyarrow.compute as pc
 
-    from udfs.textclean import clean_document
+    from ziya_data.udfs.textclean import clean_document
 
     for batch in batches:
         original = batch.column("text")
@@ -101,7 +101,7 @@ def cleaner(settings: dict) -> Callable:
 
 
 def _training_lines(batches: Iterator[pa.RecordBatch], zh_backend: str) -> Iterator[pa.RecordBatch]:
-    from udfs import lm
+    from ziya_data.udfs import lm
 
     for batch in batches:
         langs, lines = [], []
@@ -150,7 +150,7 @@ def _lexicons(word_lists: dict) -> Callable:
     """lang -> the Aho-Corasick lexicon of these lists, built once per worker process.
     Keyed by content, as the lists arrive unpickled afresh with every task; the key
     costs about as much as scoring a short document, so a task computes it once, here."""
-    from udfs import rules
+    from ziya_data.udfs import rules
 
     content = repr(sorted((c, sorted(v.items())) for c, v in word_lists.items()))
 
@@ -167,7 +167,7 @@ def _filter_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator
     """Rules first (a rejected document is not scored), then perplexity of what remains."""
     import pyarrow.compute as pc
 
-    from udfs import lm, rules
+    from ziya_data.udfs import lm, rules
 
     settings: rules.Settings = config["settings"]
     models: dict[str, str] = config["models"]
@@ -230,7 +230,7 @@ def document_filter(config: dict) -> Callable:
 def _dedup_key_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
     import hashlib
 
-    from udfs import dedup
+    from ziya_data.udfs import dedup
 
     method, n_en, n_zh = config["method"], config["shingle_en"], config["shingle_zh"]
     for batch in batches:
@@ -318,7 +318,7 @@ SCORE_COLUMNS = (
 def score_output_schema(input_schema, reference_names: list[str]):
     from pyspark.sql.types import DoubleType, IntegerType, StringType, StructField, StructType
 
-    from udfs import coherence, readability
+    from ziya_data.udfs import coherence, readability
 
     added = set(SCORE_COLUMNS) | {f"similarity_{n}" for n in reference_names}
     return StructType(
@@ -348,7 +348,7 @@ _EMBEDDERS: dict[str, object] = {}
 
 def _embedder(spec: dict):
     """The embedder a spec names; a sentence-transformers model loads once per worker."""
-    from udfs import similarity
+    from ziya_data.udfs import similarity
 
     if spec["kind"] == "hashed":
         return spec["embedder"]
@@ -359,7 +359,7 @@ def _embedder(spec: dict):
 
 
 def _score_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
-    from udfs import coherence, readability, segment
+    from ziya_data.udfs import coherence, readability, segment
 
     refs: dict[str, np.ndarray] = config["references"]
     embedder = _embedder(config["embedder"])
@@ -440,7 +440,7 @@ EVAL_MEASURES_DDL = (
 
 
 def _measure_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
-    from udfs import quality
+    from ziya_data.udfs import quality
 
     ints = ("privacy", "toxic", "advertising", "html")
     lexicon = _lexicons(config["word_lists"])  # once per task

@@ -3,7 +3,7 @@
 Reads reference text (in production the user's Wikipedia dump; in the demo the clean
 reference prose the demo generator writes), cleans it exactly as the clean job does
 (so language and normalisation match what the filter will score), turns every paragraph
-into one normalised, tokenised training line (`udfs.lm`), and runs KenLM's own `lmplz`
+into one normalised, tokenised training line `ziya_data.udfs.lm`), and runs KenLM's own `lmplz`
 and `build_binary` per language. Spark writes the training lines to files; the trainer
 streams them from there (lmplz is a single-machine program). Models and a manifest
 (languages, order, tokenisation, training lines and tokens) go to `model_dir`
@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:  # spark-submit jobs/train_lm.py
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
-from jobs.config import ConfigError, option
-from jobs.runtime import REJECT_REASON, JobError, RunContext
-from udfs.segment import ZH_BACKENDS, ZH_DEFAULT
+from ziya_data.jobs.config import ConfigError, option
+from ziya_data.jobs.runtime import REJECT_REASON, JobError, RunContext
+from ziya_data.udfs.segment import ZH_BACKENDS, ZH_DEFAULT
 
 MANIFEST = "manifest.json"
 
@@ -93,7 +93,7 @@ def transform(docs, cfg: TrainLmConfig):
     """Documents with `text` and `lang` -> (lang, line): one training line per paragraph."""
     from pyspark.sql import functions as F
 
-    from udfs.spark_udfs import lm_training_lines
+    from ziya_data.udfs.spark_udfs import lm_training_lines
 
     docs = docs.where(F.col("lang").isin(cfg.languages)).select("lang", "text")
     return docs.mapInArrow(lm_training_lines(cfg.zh_segmenter), "lang string, line string")
@@ -103,7 +103,7 @@ def _reference_docs(spark, cfg, ctx: RunContext):
     """The reference text with a language per document, cleaned as the clean job cleans."""
     from pyspark.sql import functions as F
 
-    from jobs import clean, ingest
+    from ziya_data.jobs import clean, ingest
 
     section: TrainLmConfig = cfg.train_lm
     if section.input.startswith("table:"):
@@ -165,8 +165,8 @@ def _train_one(lang: str, files: list[Path], out: Path, section: TrainLmConfig) 
 
 
 def run(spark, cfg) -> dict:
-    from jobs.tables import Tables
-    from udfs import lm
+    from ziya_data.jobs.tables import Tables
+    from ziya_data.udfs import lm
 
     section: TrainLmConfig = cfg.train_lm
     ctx = RunContext(spark, cfg, "train-lm", Tables(spark, cfg.lake, cfg.tables))
@@ -206,7 +206,7 @@ def run(spark, cfg) -> dict:
 
 
 def main(argv=None) -> int:
-    from jobs import cli
+    from ziya_data.jobs import cli
 
     return cli.main_for("train-lm", argv)
 

@@ -21,7 +21,8 @@ import re
 import zlib
 from pathlib import Path
 
-from udfs import rules, segment
+from ziya_data import resources
+from ziya_data.udfs import rules, segment
 
 _HTML = re.compile(
     r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|&(?:nbsp|amp|lt|gt|quot|#\d+);|<script|javascript:",
@@ -32,16 +33,17 @@ _ADS = ("advertising", "gambling")
 MIN_TOPIC_TERMS = 2
 
 
-def bundled_topics_dir() -> Path:
-    return rules.bundled_rules_dir().parent / "topics"
-
-
-def load_topics(topics_dir: str | Path) -> dict[str, dict[str, frozenset[str]]]:
-    """{lang: {topic: terms}} from <topic>.<lang>.txt files ('#' lines are comments)."""
+def load_topics(folder=None) -> dict[str, dict[str, frozenset[str]]]:
+    """{lang: {topic: terms}} from the <topic>.<lang>.txt files of `folder` (a path or an
+    importlib.resources Traversable; None: the bundled lexicons). '#' lines are comments."""
+    folder = resources.topics() if folder is None else folder
+    folder = Path(folder) if isinstance(folder, str) else folder
     out: dict[str, dict[str, frozenset[str]]] = {}
-    for path in sorted(Path(topics_dir).glob("*.txt")):
-        topic, _, lang = path.stem.rpartition(".")
-        terms = [ln.strip().lower() for ln in path.read_text(encoding="utf-8").splitlines()]
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".txt") or entry.name.startswith((".", "_")):
+            continue
+        topic, _, lang = entry.name[: -len(".txt")].rpartition(".")
+        terms = [ln.strip().lower() for ln in entry.read_text(encoding="utf-8").splitlines()]
         out.setdefault(lang, {})[topic] = frozenset(t for t in terms if t and not t.startswith("#"))
     return out
 

@@ -337,7 +337,7 @@ def clean_document(
     Too short (after junk removal) is decided before language, so a two-word reply is
     `too_short`, not an uncertain language. A rejected document's `text` is the input.
     """
-    from udfs import langid
+    from ziya_data.udfs import langid
 
     cleaned, ops = pre_language(text)
     length = content_length(cleaned)

@@ -15,29 +15,29 @@ import sys
 import time
 from collections.abc import Sequence
 
-from jobs import config as config_mod
+from ziya_data.jobs import config as config_mod
 
 # Job name -> (module, one-line help). Modules load lazily: a job that a later
 # release adds is simply absent until then.
 JOBS = {
-    "ingest": ("jobs.ingest", "input files -> table raw (+ rejects)"),
+    "ingest": ("ziya_data.jobs.ingest", "input files -> table raw (+ rejects)"),
     "clean": (
-        "jobs.clean",
+        "ziya_data.jobs.clean",
         "raw -> clean: language, encoding, Traditional->Simplified, junk characters",
     ),
-    "filter": ("jobs.filter", "clean -> filtered: KenLM perplexity tiers and rule filters"),
+    "filter": ("ziya_data.jobs.filter", "clean -> filtered: KenLM perplexity tiers and rule filters"),
     "dedup": (
-        "jobs.dedup",
+        "ziya_data.jobs.dedup",
         "filtered -> deduped (+ duplicates): URL, exact and near-duplicate removal",
     ),
-    "score": ("jobs.score", "deduped -> scored: coherence, readability, similarity"),
-    "evaluate": ("jobs.evaluate", "the data-evaluation gate and report"),
-    "train-lm": ("jobs.train_lm", "train the KenLM models the filter job scores with"),
+    "score": ("ziya_data.jobs.score", "deduped -> scored: coherence, readability, similarity"),
+    "evaluate": ("ziya_data.jobs.evaluate", "the data-evaluation gate and report"),
+    "train-lm": ("ziya_data.jobs.train_lm", "train the KenLM models the filter job scores with"),
     "fit-scaling-law": (
-        "jobs.fit_scaling_law",
+        "ziya_data.jobs.fit_scaling_law",
         "fit the data-centric scaling law to observed runs (no Spark)",
     ),
-    "pipeline": ("jobs.pipeline", "run the configured steps in order"),
+    "pipeline": ("ziya_data.jobs.pipeline", "run the configured steps in order"),
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -98,9 +98,9 @@ def _print_result(result: dict) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from jobs.pipeline import Config
-    from jobs.runtime import JobError
-    from jobs.tables import TableError
+    from ziya_data.jobs.pipeline import Config
+    from ziya_data.jobs.runtime import JobError
+    from ziya_data.jobs.tables import TableError
 
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     job = args.job
@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(job, str(exc))
         return EXIT_USAGE
 
-    from jobs.session import session
+    from ziya_data.jobs.session import session
 
     started = time.time()
     try:

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from udfs import segment
-from udfs.textclean import remove_control_chars
+from ziya_data.udfs import segment
+from ziya_data.udfs.textclean import remove_control_chars
 
 NORMALIZATION = "lower+digits0+ascii-punct"
 TOKENIZATIONS = {"en": "words+punct", "zh": "jieba-words"}

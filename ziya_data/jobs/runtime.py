@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobs.config import section_hash
-from jobs.tables import Tables
+from ziya_data.jobs.config import section_hash
+from ziya_data.jobs.tables import Tables
 
 REJECT_REASON = "_reject_reason"
 REJECT_DETAIL = "_reject_detail"
@@ -77,15 +77,32 @@ class RunContext:
         return self.tables.read(name, version)
 
 
-def folder_setting(key: str, configured: str, default) -> str:
-    """The folder a `*_dir` setting names, or `default` when it is empty; a clear error
-    naming the key when that is not a folder."""
+def _user_folder(key: str, folder: str):
+    """The folder a `*_dir` setting names, None when it is empty (the bundled data); a
+    clear error naming the key when it is not a folder."""
     from pathlib import Path
 
-    path = configured or str(default)
-    if not Path(path).is_dir():
-        raise JobError(f"{key} '{path}' is not a folder")
-    return path
+    if folder and not Path(folder).is_dir():
+        raise JobError(f"{key} '{folder}' is not a folder")
+    return folder or None
+
+
+def word_lists(key: str, folder: str) -> dict:
+    """The word lists of the folder setting `key` names (`folder`), or the bundled ones
+    when it is empty. Read on the driver: the lists travel to the workers with the task."""
+    from ziya_data.udfs import rules
+
+    try:
+        return rules.load_word_lists(_user_folder(key, folder))
+    except rules.WordListError as exc:
+        raise JobError(f"{key}: {exc}") from None
+
+
+def topic_lexicons(key: str, folder: str) -> dict:
+    """The topic lexicons of the folder setting `key` names, or the bundled ones."""
+    from ziya_data.udfs import quality
+
+    return quality.load_topics(_user_folder(key, folder))
 
 
 def rejects_frame(result, step: str, run_id: str):
@@ -162,7 +179,7 @@ def materialized(ctx: RunContext, df) -> Iterator:
     The checkpoint's blocks go when Spark's cleaner finds them unreferenced."""
     from pyspark import StorageLevel
 
-    from jobs.session import is_local
+    from ziya_data.jobs.session import is_local
 
     how = ctx.cfg.tables.materialize
     if how == "auto":

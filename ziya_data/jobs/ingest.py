@@ -19,11 +19,11 @@ from pathlib import Path
 if (
     __name__ == "__main__" and not __package__
 ):  # spark-submit jobs/ingest.py: make `jobs` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
-from jobs.config import option
-from jobs.runtime import REJECT_DETAIL, REJECT_REASON, JobError, RunContext, write_step
-from udfs import records
+from ziya_data.jobs.config import option
+from ziya_data.jobs.runtime import REJECT_DETAIL, REJECT_REASON, JobError, RunContext, write_step
+from ziya_data.udfs import records
 
 FORMATS = ("jsonl", "parquet", "text")
 DUPLICATE_RECORD = "duplicate_record"
@@ -96,7 +96,7 @@ def _fields(cfg: IngestConfig) -> records.Fields:
 def _read_jsonl(spark, files: list[str], cfg: IngestConfig):
     from pyspark.sql import functions as F
 
-    from udfs.spark_udfs import RECORD_SCHEMA_DDL, json_lines_parser
+    from ziya_data.udfs.spark_udfs import RECORD_SCHEMA_DDL, json_lines_parser
 
     lines = spark.read.format("text").load(files)
     # Cast to binary so invalid UTF-8 reaches Python as bytes and can be rejected.
@@ -107,7 +107,7 @@ def _read_jsonl(spark, files: list[str], cfg: IngestConfig):
 
 
 def _read_text_files(spark, files: list[str], cfg: IngestConfig):
-    from udfs.spark_udfs import RECORD_SCHEMA_DDL, text_files_parser
+    from ziya_data.udfs.spark_udfs import RECORD_SCHEMA_DDL, text_files_parser
 
     content = spark.read.format("binaryFile").load(files).select("content", "path")
     return content.mapInArrow(text_files_parser(_fields(cfg)), RECORD_SCHEMA_DDL)
@@ -220,7 +220,7 @@ def read_input(spark, cfg: IngestConfig, key: str = "ingest.input"):
 
 
 def run(spark, cfg) -> dict:
-    from jobs.tables import Tables
+    from ziya_data.jobs.tables import Tables
 
     section: IngestConfig = cfg.ingest
     ctx = RunContext(spark, cfg, "ingest", Tables(spark, cfg.lake, cfg.tables))
@@ -231,7 +231,7 @@ def run(spark, cfg) -> dict:
 
 
 def main(argv=None) -> int:
-    from jobs import cli
+    from ziya_data.jobs import cli
 
     return cli.main_for("ingest", argv)
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from jobs.config import SparkConfig
+from ziya_data.jobs.config import SparkConfig
 
 # Settings every session needs (DESIGN.md §5-6): timestamps delta-rs can read,
 # Arrow transfer for Python UDFs, no _SUCCESS markers inside Delta batch folders.

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
-from jobs.runtime import JobError
+from ziya_data.jobs.runtime import JobError
 
 NEEDS_SPARK = False
 COLUMNS = ("ch", "ra", "sim", "v", "loss")
@@ -55,7 +55,7 @@ def read_runs(path: str) -> list[list[float]]:
 
 
 def run_local(args) -> dict:
-    from udfs import scaling
+    from ziya_data.udfs import scaling
 
     rows = read_runs(args.runs_file)
     try:
@@ -81,7 +81,7 @@ def run_local(args) -> dict:
 
 
 def main(argv=None) -> int:
-    from jobs import cli
+    from ziya_data.jobs import cli
 
     return cli.main_for("fit-scaling-law", argv)
 

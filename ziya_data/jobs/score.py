@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:  # spark-submit jobs/score.py
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
-from jobs.config import ConfigError, option
-from jobs.runtime import JobError, RunContext, folder_setting, write_step
-from udfs.scaling import PAPER_FIT, PARAMS
-from udfs.segment import ZH_BACKENDS, ZH_DEFAULT
+from ziya_data.jobs.config import ConfigError, option
+from ziya_data.jobs.runtime import JobError, RunContext, word_lists, write_step
+from ziya_data.udfs.scaling import PAPER_FIT, PARAMS
+from ziya_data.udfs.segment import ZH_BACKENDS, ZH_DEFAULT
 
 LABELED_ATTRIBUTES = ("coherence", "readability")
 
@@ -85,7 +85,7 @@ def read_references(spark, tables, cfg: ScoreConfig) -> dict[str, tuple[list[str
     max_reference_items; these are benchmark items, not documents)."""
     from pyspark.sql import functions as F
 
-    from udfs.similarity import guess_lang
+    from ziya_data.udfs.similarity import guess_lang
 
     out = {}
     for name, where in sorted(cfg.references.items()):
@@ -124,10 +124,10 @@ def read_references(spark, tables, cfg: ScoreConfig) -> dict[str, tuple[list[str
 
 def build_embedder(cfg: ScoreConfig, references: dict[str, tuple[list[str], list[str]]]):
     """(spec for the workers, {set name: mean unit vector})."""
-    from udfs import rules, similarity
+    from ziya_data.udfs import rules, similarity
 
     # The same function words as the coherence measure's (the configured word lists).
-    lists = rules.load_word_lists(_rules_dir(cfg))["function_words"]
+    lists = word_lists("score.rules_dir", cfg.rules_dir)["function_words"]
     function_words = {
         lang: set(lists.get(lang, [])) | set(lists.get("all", [])) for lang in ("en", "zh")
     }
@@ -153,30 +153,23 @@ def build_embedder(cfg: ScoreConfig, references: dict[str, tuple[list[str], list
 # ---------------------------------------------------------------- transform
 
 
-def _rules_dir(cfg: ScoreConfig) -> str:
-    from udfs import rules
-
-    return folder_setting("score.rules_dir", cfg.rules_dir, rules.bundled_rules_dir())
-
-
 def transform(docs, cfg: ScoreConfig, references: dict | None = None, embedder_spec=None):
     """deduped rows -> the same rows with attribute columns and reject columns.
     `references`: {set name: mean unit vector}; `embedder_spec` from build_embedder."""
-    from udfs import rules
-    from udfs.spark_udfs import SCORE_COLUMNS, attribute_scorer, score_output_schema
+    from ziya_data.udfs import rules
+    from ziya_data.udfs.spark_udfs import SCORE_COLUMNS, attribute_scorer, score_output_schema
 
     missing = {"doc_id", "text", "lang"} - set(docs.columns)
     if missing:
         raise JobError(
             f"score.input has no column {', '.join(sorted(missing))}; run clean on it first"
         )
-    rules_dir = _rules_dir(cfg)
     references = references or {}
     if embedder_spec is None:
         embedder_spec, references = build_embedder(cfg, {})
     names = sorted(references)
     config = {
-        "word_lists": rules.load_word_lists(rules_dir),
+        "word_lists": word_lists("score.rules_dir", cfg.rules_dir),
         "zh_segmenter": cfg.zh_segmenter,
         "user_dict": cfg.user_dict,
         "references": {n: references[n] for n in names},
@@ -285,7 +278,7 @@ def label_agreement(scored, labels, present: list[str], flag_below: float) -> di
 
 
 def run(spark, cfg) -> dict:
-    from jobs.tables import Tables
+    from ziya_data.jobs.tables import Tables
 
     section: ScoreConfig = cfg.score
     ctx = RunContext(spark, cfg, "score", Tables(spark, cfg.lake, cfg.tables))
@@ -322,7 +315,7 @@ def run(spark, cfg) -> dict:
 
 
 def main(argv=None) -> int:
-    from jobs import cli
+    from ziya_data.jobs import cli
 
     return cli.main_for("score", argv)
 

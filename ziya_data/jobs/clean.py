@@ -3,7 +3,7 @@
 Keeps Chinese and English (language by langdetect, see `udfs.langid`), repairs
 encoding and Unicode, converts Traditional to Simplified Chinese, and removes control
 characters, ANSI codes, markup, emoji, emoticons, special symbols and bad punctuation
-(`udfs.textclean` documents each operation and their order). Rejects: too_short,
+`ziya_data.udfs.textclean` documents each operation and their order). Rejects: too_short,
 empty_after_clean, lang_not_allowed, lang_uncertain. How many documents each operation
 changed is recorded in the commit metadata (`counts.tallies.clean_ops`).
 """
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:  # spark-submit jobs/clean.py
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
-from jobs.config import ConfigError, option
-from jobs.runtime import JobError, RunContext, write_step
-from udfs.langid import BACKENDS
+from ziya_data.jobs.config import ConfigError, option
+from ziya_data.jobs.runtime import JobError, RunContext, write_step
+from ziya_data.udfs.langid import BACKENDS
 
 OPENCC_CONFIGS = ["t2s", "tw2s", "hk2s", "tw2sp"]
 
@@ -46,7 +46,7 @@ class CleanConfig:
 
 def transform(raw, cfg: CleanConfig):
     """raw rows -> cleaned rows with `lang`, `lang_score`, reject columns and `clean_ops`."""
-    from udfs.spark_udfs import clean_output_schema, cleaner
+    from ziya_data.udfs.spark_udfs import clean_output_schema, cleaner
 
     missing = {"doc_id", "text"} - set(raw.columns)
     if missing:
@@ -67,7 +67,7 @@ def transform(raw, cfg: CleanConfig):
 
 
 def run(spark, cfg) -> dict:
-    from jobs.tables import Tables
+    from ziya_data.jobs.tables import Tables
 
     section: CleanConfig = cfg.clean
     ctx = RunContext(spark, cfg, "clean", Tables(spark, cfg.lake, cfg.tables))
@@ -77,7 +77,7 @@ def run(spark, cfg) -> dict:
 
 
 def main(argv=None) -> int:
-    from jobs import cli
+    from ziya_data.jobs import cli
 
     return cli.main_for("clean", argv)
 

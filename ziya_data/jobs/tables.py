@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.config import TablesConfig
+from ziya_data.jobs.config import TablesConfig
 
 # The tables the pipeline writes under their default names, in pipeline order (the
 # rejects table is named by tables.rejects).

@@ -1,7 +1,7 @@
 """dedup: the Ziya2 paper's content de-duplication (CD), `filtered` -> `deduped` + `duplicates`.
 
 Three kinds of link between documents:
-  url    URLs that normalise to the same page (`udfs.dedup.normalize_url`)
+  url    URLs that normalise to the same page `ziya_data.udfs.dedup.normalize_url`)
   exact  texts equal once punctuation, symbols, emoji and whitespace are removed
   near   MinHash LSH (datasketch, scheme pinned) or SimHash (64 bits, pigeonhole blocks)
          among one representative per exact group; candidate pairs are verified (exact
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:  # spark-submit jobs/dedup.py
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
-from jobs.config import ConfigError, option
-from jobs.runtime import JobError, RunContext
+from ziya_data.jobs.config import ConfigError, option
+from ziya_data.jobs.runtime import JobError, RunContext
 
 KEY_COLUMNS = ("_url_key", "_exact_key", "_bands", "_shingles", "_simhash")
 # How keys are computed (udfs.dedup); raised when that changes, so old index rows are rebuilt.
@@ -273,7 +273,7 @@ def compute_keys(docs, cfg: DedupConfig, carry: tuple[str, ...] = ()):
     shingles, signatures)."""
     from pyspark.sql.types import StructType
 
-    from udfs.spark_udfs import DEDUP_KEYS_DDL, dedup_keys
+    from ziya_data.udfs.spark_udfs import DEDUP_KEYS_DDL, dedup_keys
 
     schema = StructType.fromDDL(DEDUP_KEYS_DDL)
     for name in carry:
@@ -437,7 +437,7 @@ def read_index(tables, cfg: DedupConfig):
 def run(spark, cfg) -> dict:
     from pyspark.sql import functions as F
 
-    from jobs.tables import Tables
+    from ziya_data.jobs.tables import Tables
 
     section: DedupConfig = cfg.dedup
     tables = Tables(spark, cfg.lake, cfg.tables)
@@ -479,7 +479,7 @@ def run(spark, cfg) -> dict:
 
 
 def main(argv=None) -> int:
-    from jobs import cli
+    from ziya_data.jobs import cli
 
     return cli.main_for("dedup", argv)
 

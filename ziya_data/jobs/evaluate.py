@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:  # spark-submit jobs/evaluate.py
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
-from jobs.config import ConfigError, option
-from jobs.runtime import JobError, RunContext, folder_setting, materialized, reject_counts
+from ziya_data.jobs.config import ConfigError, option
+from ziya_data.jobs.runtime import JobError, RunContext, materialized, reject_counts, topic_lexicons, word_lists
 
 # metric -> (level, direction, step to tighten when it fails, what it measures)
 METRICS = {
@@ -137,17 +137,15 @@ def token_estimate():
 
 
 def measure(sample, cfg: EvaluateConfig):
-    from udfs import quality, rules
-    from udfs.spark_udfs import EVAL_MEASURES_DDL, document_measures
+    from ziya_data.udfs import quality, rules
+    from ziya_data.udfs.spark_udfs import EVAL_MEASURES_DDL, document_measures
 
     missing = {"doc_id", "text"} - set(sample.columns)
     if missing:
         raise JobError(f"evaluate.input has no column {', '.join(sorted(missing))}")
-    rules_dir = folder_setting("evaluate.rules_dir", cfg.rules_dir, rules.bundled_rules_dir())
-    topics_dir = folder_setting("evaluate.topics_dir", cfg.topics_dir, quality.bundled_topics_dir())
     config = {
-        "word_lists": rules.load_word_lists(rules_dir),
-        "topics": quality.load_topics(topics_dir),
+        "word_lists": word_lists("evaluate.rules_dir", cfg.rules_dir),
+        "topics": topic_lexicons("evaluate.topics_dir", cfg.topics_dir),
     }
     from pyspark.sql import functions as F
 
@@ -434,9 +432,9 @@ def report_dir(cfg) -> Path:
 
 
 def run(spark, cfg) -> dict:
-    from jobs import report
-    from jobs.pipeline import STEPS
-    from jobs.tables import Tables
+    from ziya_data.jobs import report
+    from ziya_data.jobs.pipeline import STEPS
+    from ziya_data.jobs.tables import Tables
 
     section: EvaluateConfig = cfg.evaluate
     out_dir = report_dir(cfg)
@@ -532,7 +530,7 @@ def _num(x):
 
 
 def main(argv=None) -> int:
-    from jobs import cli
+    from ziya_data.jobs import cli
 
     return cli.main_for("evaluate", argv)
 

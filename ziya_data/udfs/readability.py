@@ -27,7 +27,7 @@ import functools
 import itertools
 import re
 
-from udfs import rules, segment
+from ziya_data.udfs import rules, segment
 
 # Weight of each error rate in `correctness` (a rate of 1/weight alone makes it 0).
 WEIGHTS = {

@@ -20,9 +20,9 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
-from ziya_data.jobs import clean, dedup, ingest
 from ziya_data.jobs import config as config_mod
-from ziya_data.jobs.pipeline import Config
+from ziya_data.jobs import registry
+from ziya_data.jobs.registry import Config
 from ziya_data.jobs.session import session
 from ziya_data.udfs import dedup as D
 
@@ -97,9 +97,9 @@ def main(argv=None) -> int:
     cfg = config_mod.load(Config, None, [f"lake={out / 'lake'}", f"ingest.input={out / 'corpus'}", "dedup.input=clean",
                                          "dedup.url=false", *args.overrides])  # fmt: skip
     with session(cfg.spark) as spark:
-        ingest.run(spark, cfg)
-        clean.run(spark, cfg)
-        result = dedup.run(spark, cfg)
+        registry.run(spark, "ingest", cfg)
+        registry.run(spark, "clean", cfg)
+        result = registry.run(spark, "dedup", cfg)
     from demo.summary import query
 
     rows = query(str(out / "lake" / "clean"), "SELECT doc_id, source, lang, text FROM t")

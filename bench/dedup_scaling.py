@@ -17,8 +17,8 @@ import os
 
 from bench.run import OUT, input_size, measure
 from ziya_data.jobs import config as config_mod
-from ziya_data.jobs import dedup
-from ziya_data.jobs.pipeline import Config
+from ziya_data.jobs import registry
+from ziya_data.jobs.registry import Config
 from ziya_data.jobs.session import session
 from ziya_data.jobs.tables import Tables
 
@@ -52,7 +52,7 @@ def main(argv=None) -> int:
             overrides = [f"lake={lake}", f"dedup.input=scale_{n}", f"dedup.index={index}",
                          f"dedup.output=scale_deduped_{n}", f"dedup.duplicates=scale_duplicates_{n}"]  # fmt: skip
             run_cfg = config_mod.load(Config, None, overrides)
-            return lambda: dedup.run(spark, run_cfg)
+            return lambda: registry.run(spark, "dedup", run_cfg)
 
         for n in (args.small, args.large):
             docs, nbytes = input_size(spark, tables, f"scale_{n}")

@@ -20,10 +20,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from ziya_data.jobs import clean, ingest, train_lm
 from ziya_data.jobs import config as config_mod
-from ziya_data.jobs import filter as filter_job
-from ziya_data.jobs.pipeline import Config
+from ziya_data.jobs import registry
+from ziya_data.jobs.registry import Config
 from ziya_data.jobs.session import session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,10 +114,10 @@ def main(argv=None) -> int:
     from demo.summary import query
 
     with session(cfg.spark) as spark:
-        ingest.run(spark, cfg)
-        clean_result = clean.run(spark, cfg)
-        train_lm.run(spark, cfg)
-        filter_result = filter_job.run(spark, cfg)
+        registry.run(spark, "ingest", cfg)
+        clean_result = registry.run(spark, "clean", cfg)
+        registry.run(spark, "train-lm", cfg)
+        filter_result = registry.run(spark, "filter", cfg)
     lake = out / "lake"
     report: dict = {
         "sources": {},

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib
 import json
 import os
 import platform
@@ -23,8 +22,8 @@ from pathlib import Path
 
 from demo import corpus
 from ziya_data.jobs import config as config_mod
-from ziya_data.jobs import train_lm
-from ziya_data.jobs.pipeline import STEPS, Config
+from ziya_data.jobs import registry, train_lm
+from ziya_data.jobs.registry import Config
 from ziya_data.jobs.session import session
 from ziya_data.jobs.tables import Tables
 
@@ -117,7 +116,7 @@ def main(argv=None) -> int:
     parser.add_argument("--docs", type=int, default=20000)
     parser.add_argument(
         "--steps",
-        default=",".join(s for s in STEPS if s != "evaluate"),
+        default=",".join(s for s in registry.steps() if s != "evaluate"),
         help="comma-separated steps to measure (default: all but evaluate)",
     )
     parser.add_argument(
@@ -146,11 +145,10 @@ def main(argv=None) -> int:
         tables = Tables(spark, cfg.lake, cfg.tables)
         if (
             "filter" in args.steps.split(",")
-            and not (Path(train_lm.model_dir(cfg)) / train_lm.MANIFEST).exists()
+            and not (Path(train_lm.model_dir(cfg.train_lm, cfg.lake)) / train_lm.MANIFEST).exists()
         ):
-            train_lm.run(spark, cfg)  # the models filter scores with; not part of any measurement
+            registry.run(spark, "train-lm", cfg)  # the models filter scores with; not part of any measurement
         for step in args.steps.split(","):
-            module = importlib.import_module(STEPS[step])
             if step == "ingest":
                 files = sorted(str(p) for p in (data / "corpus").glob("*.jsonl.gz"))
                 summary = json.loads((data / "truth_summary.json").read_text())
@@ -172,7 +170,7 @@ def main(argv=None) -> int:
                 measure(f"{step} (baseline: read + write)", baseline, docs, nbytes, cores)
             )
             results.append(
-                measure(step, lambda module=module: module.run(spark, cfg), docs, nbytes, cores)
+                measure(step, lambda step=step: registry.run(spark, step, cfg), docs, nbytes, cores)
             )
             print(json.dumps(results[-1]))
     OUT.mkdir(parents=True, exist_ok=True)

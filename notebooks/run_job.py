@@ -20,7 +20,7 @@ dbutils.widgets.text("overrides", "")  # noqa: F821  one section.key=value per l
 import importlib
 
 from ziya_data.jobs import cli, config
-from ziya_data.jobs.pipeline import Config
+from ziya_data.jobs.registry import Config
 
 job = dbutils.widgets.get("job")  # noqa: F821
 raw_overrides = dbutils.widgets.get("overrides").replace(";", "\n")  # noqa: F821

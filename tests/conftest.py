@@ -26,7 +26,7 @@ def spark():
 def make_config(lake, *overrides: str):
     """The root config with `lake` and --set style overrides."""
     from ziya_data.jobs import config
-    from ziya_data.jobs.pipeline import Config
+    from ziya_data.jobs.registry import Config
 
     return config.load(Config, None, [f"lake={lake}", *overrides])
 

@@ -8,10 +8,10 @@ import opencc
 import pytest
 
 from demo import corpus
-from ziya_data.jobs import clean, ingest
+from tests.conftest import delta_rows, make_config
+from ziya_data.jobs import registry
 from ziya_data.jobs.runtime import JobError
 from ziya_data.jobs.tables import Tables
-from tests.conftest import delta_rows, make_config
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +19,8 @@ def demo_lake(spark, tmp_path_factory):
     root = tmp_path_factory.mktemp("clean_demo")
     corpus.write(root / "demo", 1000)
     cfg = make_config(root / "lake", f"ingest.input={root / 'demo' / 'corpus'}")
-    ingest.run(spark, cfg)
-    result = clean.run(spark, cfg)
+    registry.run(spark, "ingest", cfg)
+    result = registry.run(spark, "clean", cfg)
     truth = {t["id"]: t for t in map(json.loads, open(root / "demo" / "truth.jsonl"))}
     original = {}
     for f in (root / "demo" / "corpus").iterdir():
@@ -35,6 +35,32 @@ def demo_lake(spark, tmp_path_factory):
 
 def _by_id(rows):
     return {json.loads(r["meta"])["id"]: r for r in rows}
+
+
+def test_transform_decides_reasons_in_order(spark):
+    from ziya_data.jobs.clean import CleanConfig, transform
+
+    docs = {
+        "kept": "The council met on Monday. It approved the budget for the parks.",
+        "empty": "😀😀😀",
+        "short": "ok 👍",
+        "german": "Der Stadtrat hat gestern einen neuen Plan vorgestellt.",
+        "digits": "1234567890 1234567890 1234567890",
+        "short_after": "Thank you very much!!!!!!!!!!!!!!!!!!!!",
+    }
+    raw = spark.createDataFrame(sorted(docs.items()), "doc_id string, text string")
+    rows = {r["doc_id"]: r for r in transform(raw, CleanConfig(min_chars=20)).collect()}
+    reasons = {k: (r["_reject_reason"], r["_reject_detail"]) for k, r in rows.items()}
+    assert reasons == {
+        "kept": (None, None),
+        "empty": ("empty_after_clean", None),
+        "short": ("too_short", "2 chars < 20"),
+        "german": ("lang_not_allowed", "de"),
+        "digits": ("lang_uncertain", "None:0.000"),
+        "short_after": ("too_short", "17 chars < 20"),
+    }
+    assert rows["short_after"]["text"] == docs["short_after"]  # a reject keeps its input
+    assert rows["kept"]["lang"] == "en" and rows["kept"]["text"] == docs["kept"]
 
 
 def test_accounting_and_rejects_by_kind(demo_lake):
@@ -96,7 +122,7 @@ def test_operation_counts_are_recorded(spark, demo_lake):
 
 def test_rerun_replaces_and_other_inputs_keep_their_columns(spark, demo_lake, tmp_path):
     lake, cfg, result, _, _ = demo_lake
-    again = clean.run(spark, cfg)
+    again = registry.run(spark, "clean", cfg)
     assert (again["kept"], again["rejected"]) == (result["kept"], result["rejected"])
     assert (
         len(delta_rows(lake / "rejects", "SELECT * FROM t WHERE step = 'clean'"))
@@ -112,8 +138,8 @@ def test_rerun_replaces_and_other_inputs_keep_their_columns(spark, demo_lake, tm
         ),
         "reviews",
     )
-    clean.run(spark, make_config(other, "clean.input=reviews", "clean.output=reviews_clean"))
+    registry.run(spark, "clean", make_config(other, "clean.input=reviews", "clean.output=reviews_clean"))
     (row,) = delta_rows(other / "reviews_clean")
     assert (row["stars"], row["lang"]) == (5, "en")
     with pytest.raises(JobError, match="input table 'nothing' does not exist"):
-        clean.run(spark, make_config(other, "clean.input=nothing"))
+        registry.run(spark, "clean", make_config(other, "clean.input=nothing"))

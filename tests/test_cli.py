@@ -4,8 +4,8 @@ import os
 import subprocess
 import sys
 
-from ziya_data.jobs import cli
 from tests.conftest import ROOT, delta_rows
+from ziya_data.jobs import cli
 
 
 def test_help_and_usage_errors(capsys):

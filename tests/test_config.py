@@ -4,10 +4,10 @@ import typing
 import pytest
 import yaml
 
+from tests.conftest import ROOT
 from ziya_data.jobs import config
 from ziya_data.jobs.config import ConfigError
-from ziya_data.jobs.pipeline import Config
-from tests.conftest import ROOT
+from ziya_data.jobs.registry import Config
 
 PIPELINE_YAML = ROOT / "ziya_data" / "conf" / "pipeline.yaml"
 

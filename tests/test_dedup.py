@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from demo import corpus
-from ziya_data.jobs import clean, dedup, ingest
-from ziya_data.jobs.runtime import JobError
 from tests.conftest import delta_rows, make_config
+from ziya_data.jobs import dedup, registry
+from ziya_data.jobs.runtime import JobError
 from ziya_data.udfs import dedup as D
 
 
@@ -205,8 +205,8 @@ def demo_clean(spark, tmp_path_factory):
     cfg = make_config(
         root / "lake", f"ingest.input={root / 'demo' / 'corpus'}", "dedup.input=clean"
     )
-    ingest.run(spark, cfg)
-    clean.run(spark, cfg)
+    registry.run(spark, "ingest", cfg)
+    registry.run(spark, "clean", cfg)
     truth = {t["id"]: t for t in map(json.loads, open(root / "demo" / "truth.jsonl"))}
     return root / "lake", cfg, truth
 
@@ -240,7 +240,7 @@ def _score(lake, truth):
 
 def test_dedup_finds_planted_duplicates_and_keeps_near_misses_apart(spark, demo_clean):
     lake, cfg, truth = demo_clean
-    result = dedup.run(spark, cfg)
+    result = registry.run(spark, "dedup", cfg)
     rows_in = delta_rows(lake / "clean", "SELECT count(*) AS n FROM t")[0]["n"]
     kept = delta_rows(lake / "deduped", "SELECT count(*) AS n, sum(dup_count) AS total FROM t")[0]
     recall, merged_misses, dups = _score(lake, truth)
@@ -256,18 +256,18 @@ def test_dedup_finds_planted_duplicates_and_keeps_near_misses_apart(spark, demo_
 
 def test_dedup_is_deterministic_across_partitionings_and_simhash_works(spark, demo_clean):
     lake, cfg, truth = demo_clean
-    dedup.run(spark, cfg)
+    registry.run(spark, "dedup", cfg)
     first = sorted(tuple(d.values()) for d in delta_rows(lake / "duplicates"))
     spark.conf.set("spark.sql.shuffle.partitions", "7")
     try:
-        dedup.run(spark, cfg)
+        registry.run(spark, "dedup", cfg)
     finally:
         spark.conf.set("spark.sql.shuffle.partitions", "4")
     assert sorted(tuple(d.values()) for d in delta_rows(lake / "duplicates")) == first
 
     simhash_cfg = make_config(lake, f"ingest.input={lake}", "dedup.input=clean", "dedup.near_method=simhash",
                               "dedup.max_hamming=10")  # fmt: skip
-    dedup.run(spark, simhash_cfg)
+    registry.run(spark, "dedup", simhash_cfg)
     recall, merged_misses, _ = _score(lake, truth)
     assert recall["exact_dup"] >= 0.95 and recall["near_dup"] >= 0.8 and merged_misses == 0, recall
 
@@ -288,12 +288,12 @@ def test_incremental_run_equals_a_full_run(spark, demo_clean):
 
     full_cfg = make_config(lake, "dedup.input=batch_all", "dedup.index=", "dedup.output=full_deduped",
                            "dedup.duplicates=full_duplicates")  # fmt: skip
-    full = dedup.run(spark, full_cfg)
+    full = registry.run(spark, "dedup", full_cfg)
     inc_cfg = make_config(lake, "dedup.index=inc_index")
-    first = dedup.run(spark, make_config(lake, "dedup.index=inc_index", "dedup.input=batch_old"))
+    first = registry.run(spark, "dedup", make_config(lake, "dedup.index=inc_index", "dedup.input=batch_old"))
     n_old = old.count()
     assert first["keyed_now"] == n_old and first["keys_from_index"] == 0
-    second = dedup.run(spark, make_config(lake, "dedup.index=inc_index", "dedup.input=batch_all"))
+    second = registry.run(spark, "dedup", make_config(lake, "dedup.index=inc_index", "dedup.input=batch_all"))
     assert second["keys_from_index"] == n_old
     assert second["keyed_now"] == everything.count() - n_old
     assert (

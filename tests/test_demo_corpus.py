@@ -2,8 +2,8 @@ import gzip
 import json
 
 from demo import corpus
-from ziya_data.jobs import ingest
 from tests.conftest import delta_rows, make_config
+from ziya_data.jobs import registry
 
 
 def test_generator_is_deterministic_and_complete(tmp_path):
@@ -47,7 +47,7 @@ def test_generator_is_deterministic_and_complete(tmp_path):
 
 def test_demo_corpus_ingests_with_expected_rejects(spark, lake, tmp_path):
     summary = corpus.write(tmp_path / "demo", 400)
-    result = ingest.run(spark, make_config(lake, f"ingest.input={tmp_path / 'demo' / 'corpus'}"))
+    result = registry.run(spark, "ingest", make_config(lake, f"ingest.input={tmp_path / 'demo' / 'corpus'}"))
     assert result["rows_in"] == summary["input_lines"]
     assert result["kept"] == summary["documents"]
     assert result["reasons"] == summary["broken_lines"]

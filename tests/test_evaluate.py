@@ -10,10 +10,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from ziya_data.jobs import evaluate
-from ziya_data.jobs.tables import Tables
 from tests.conftest import delta_rows, make_config
 from tests.test_attributes import EN_CLEAN, ZH_CLEAN
+from ziya_data.jobs import evaluate, registry
+from ziya_data.jobs.tables import Tables
 from ziya_data.udfs import quality, rules, scaling
 
 TOPICS = quality.load_topics()
@@ -103,7 +103,7 @@ def _write_scored(spark, lake, rows):
 def test_gate_passes_on_clean_text_and_writes_the_report(spark, lake, tmp_path):
     _write_scored(spark, lake, _scored_rows())
     cfg = make_config(lake, "evaluate.review_sample=0")
-    result = evaluate.run(spark, cfg)
+    result = registry.run(spark, "evaluate", cfg)
     assert result["gate"] == "pass" and result["failed"] == []
     assert result["sampled"] == 40  # small table: evaluated whole
     summary = json.loads((lake / "_reports" / "evaluate" / "summary.json").read_text())
@@ -127,7 +127,7 @@ def test_gate_fails_on_planted_pii_naming_metric_and_step(spark, lake):
     with pytest.raises(
         evaluate.GateFailed, match=r"privacy_per_1k_tokens = [\d.]+ > 1 \(tighten RF\)"
     ):
-        evaluate.run(spark, cfg)
+        registry.run(spark, "evaluate", cfg)
     stored = {r["metric"]: r for r in delta_rows(cfg.lake + "/evaluation")}
     assert stored["privacy_per_1k_tokens"]["verdict"] == "fail"
     # 20 of 40 documents carry an email and a phone number: 40 matches
@@ -140,7 +140,7 @@ def test_gate_fails_on_planted_pii_naming_metric_and_step(spark, lake):
 def test_human_review_round_trip_reproduces_known_rates(spark, lake, tmp_path):
     _write_scored(spark, lake, _scored_rows(n_per_stratum=25))  # 100 documents, 4 strata
     cfg = make_config(lake, "evaluate.review_sample=20")
-    result = evaluate.run(spark, cfg)
+    result = registry.run(spark, "evaluate", cfg)
     export = result["review"]["export"]
     with open(export["csv"], newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -165,7 +165,7 @@ def test_human_review_round_trip_reproduces_known_rates(spark, lake, tmp_path):
     bad = [i for i in judged if i % 4 == 0 or i % 5 == 0]
     cfg = make_config(lake, "evaluate.review_sample=0", f"evaluate.review_labels={filled}")
     with pytest.raises(evaluate.GateFailed, match="human_unqualified_rate"):
-        evaluate.run(spark, cfg)  # 8 of 19 unqualified > 0.1
+        registry.run(spark, "evaluate", cfg)  # 8 of 19 unqualified > 0.1
     labels = json.loads((lake / "_reports" / "evaluate" / "summary.json").read_text())["review"][
         "labels"
     ]
@@ -190,7 +190,7 @@ def test_bad_review_labels_are_clear_errors(tmp_path):
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 def test_report_renders_in_headless_chromium_with_its_images(spark, lake, tmp_path):
     _write_scored(spark, lake, _scored_rows())
-    evaluate.run(spark, make_config(lake, "evaluate.review_sample=0"))
+    registry.run(spark, "evaluate", make_config(lake, "evaluate.review_sample=0"))
     report = (lake / "_reports" / "evaluate" / "report.html").read_text()
     # A copy that, once loaded, puts the number of decoded images into its title.
     probe = report.replace(
@@ -248,4 +248,4 @@ def test_fit_scaling_law_command(tmp_path, capsys):
 def test_an_empty_table_fails_the_gate(spark, lake):
     _write_scored(spark, lake, [])
     with pytest.raises(evaluate.GateFailed, match="sampled_documents = 0 < 1"):
-        evaluate.run(spark, make_config(lake, "evaluate.review_sample=0"))
+        registry.run(spark, "evaluate", make_config(lake, "evaluate.review_sample=0"))

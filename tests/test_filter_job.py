@@ -5,11 +5,11 @@ import json
 import pytest
 
 from demo import corpus
-from ziya_data.jobs import clean, ingest, train_lm
+from tests.conftest import delta_rows, make_config
 from ziya_data.jobs import filter as filter_job
+from ziya_data.jobs import registry
 from ziya_data.jobs.config import ConfigError
 from ziya_data.jobs.runtime import JobError
-from tests.conftest import delta_rows, make_config
 
 # What each junk kind may be rejected for (any of these is the right reason).
 RIGHT_REASONS = {
@@ -33,10 +33,10 @@ def filtered(spark, tmp_path_factory):
     corpus.write(root / "demo", 1500, reference_docs=300)
     cfg = make_config(root / "lake", f"ingest.input={root / 'demo' / 'corpus'}",
                       f"train_lm.input={root / 'demo' / 'reference'}")  # fmt: skip
-    ingest.run(spark, cfg)
-    clean.run(spark, cfg)
-    trained = train_lm.run(spark, cfg)
-    result = filter_job.run(spark, cfg)
+    registry.run(spark, "ingest", cfg)
+    registry.run(spark, "clean", cfg)
+    trained = registry.run(spark, "train-lm", cfg)
+    result = registry.run(spark, "filter", cfg)
     truth = {t["id"]: t for t in map(json.loads, open(root / "demo" / "truth.jsonl"))}
     return root / "lake", cfg, trained, result, truth
 
@@ -123,7 +123,7 @@ def test_rule_hits_recorded_and_errors(spark, filtered, tmp_path):
     hits = result["tallies"]["rule_hits"]
     assert hits["navigation_bar"] >= 1 and hits["advertising"] >= 1 and hits["pii_email"] >= 1
     with pytest.raises(JobError, match="no KenLM models under .* train them first"):
-        filter_job.run(spark, make_config(tmp_path / "empty"))
+        registry.run(spark, "filter", make_config(tmp_path / "empty"))
     with pytest.raises(ConfigError, match="filter.thresholds.doc_too_short.bogus"):
         make_config(tmp_path, "filter.thresholds.doc_too_short.bogus=3")
     with pytest.raises(ConfigError, match="unknown rule 'nope'"):

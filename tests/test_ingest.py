@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from ziya_data.jobs import ingest
+from tests.conftest import delta_rows, make_config
+from ziya_data.jobs import registry
 from ziya_data.jobs.runtime import JobError
 from ziya_data.jobs.tables import Tables
-from tests.conftest import delta_rows, make_config
 from ziya_data.udfs import records
 
 FIELDS = records.Fields()
@@ -15,29 +15,52 @@ FIELDS = records.Fields()
 # ---------------------------------------------------------------- pure parsing
 
 
-def test_parse_json_line_reasons():
+def test_parse_json_line_errors():
     ok = records.parse_json_line(
         b'{"id": 7, "text": "hi", "url": "u", "lang_hint": "en"}', "/x/news.jsonl", FIELDS
     )
-    assert (ok.text, ok.url, ok.orig_id, ok.source, ok.reason) == ("hi", "u", "7", "news", None)
+    assert (ok.text, ok.url, ok.orig_id, ok.source, ok.error) == ("hi", "u", "7", "news", None)
     assert json.loads(ok.meta) == {"id": 7, "lang_hint": "en"}
     cases = {
         b'{"text": "unterminated': records.MALFORMED_JSON,
         b'{"text": "\xff\xfe"}': records.INVALID_UTF8,
         b'{"body": "x"}': records.MISSING_TEXT,
-        b'{"text": " \\n "}': records.EMPTY_TEXT,
         b'{"text": 5}': records.TEXT_NOT_STRING,
         b"[1, 2]": records.NOT_AN_OBJECT,
         b'{"text": "a \\ud800 b"}': records.INVALID_UNICODE,
     }
-    for line, reason in cases.items():
+    for line, error in cases.items():
         rec = records.parse_json_line(line, "/x/a.jsonl", FIELDS)
-        assert rec.reason == reason, line
+        assert rec.error == error, line
         assert rec.text is not None and rec.text.encode("utf-8")  # always storable
-    big = records.parse_json_line(
-        b'{"text": "%s"}' % (b"x" * 50), "/a.jsonl", records.Fields(max_text_bytes=10)
+    # Blank and oversized texts are readable: the job decides on them (test below).
+    blank = records.parse_json_line(b'{"text": " \\n "}', "/x/a.jsonl", FIELDS)
+    assert (blank.error, blank.text) == (None, " \n ")
+
+
+def test_transform_decides_blank_large_and_repeated_records(spark):
+    from ziya_data.jobs.ingest import IngestConfig, transform
+
+    parsed = spark.createDataFrame(
+        [
+            ("fine text", "u1", None, "s", None, None, None),
+            ("fine text", "u1", None, "s", None, None, None),  # the same record again
+            (" \t\u3000\x1c\n", None, None, "s", None, None, None),  # Python strips all of it
+            ("x" * 40, None, None, "s", None, None, None),
+            ("{broken", None, None, "s", None, "malformed_json", "Expecting value"),
+        ],
+        "text string, url string, orig_id string, source string, meta string, "
+        "error string, error_detail string",
     )
-    assert big.reason == records.TOO_LARGE
+    rows = transform(parsed, IngestConfig(max_text_bytes=30)).collect()
+    outcome = sorted((r["_reject_reason"] or "", r["_reject_detail"] or "") for r in rows)
+    assert outcome == [
+        ("", ""),
+        ("duplicate_record", ""),
+        ("empty_text", ""),
+        ("malformed_json", "Expecting value"),
+        ("too_large", "40 bytes > 30"),
+    ]
 
 
 def test_source_from_path_and_fixed_source():
@@ -74,7 +97,7 @@ BAD_AND_GOOD = [
 def test_ingest_accounts_for_every_line_and_is_idempotent(spark, lake, tmp_path):
     _write_jsonl_gz(tmp_path / "in" / "web.jsonl.gz", BAD_AND_GOOD)
     cfg = make_config(lake, f"ingest.input={tmp_path / 'in'}")
-    result = ingest.run(spark, cfg)
+    result = registry.run(spark, "ingest", cfg)
     assert result["rows_in"] == 7 and result["kept"] == 2 and result["rejected"] == 5
     assert result["reasons"] == {
         "duplicate_record": 1,
@@ -95,7 +118,7 @@ def test_ingest_accounts_for_every_line_and_is_idempotent(spark, lake, tmp_path)
         (r["doc_id"], r["reason"], r["run_id"]) for r in delta_rows(lake / "rejects")
     )
 
-    ingest.run(spark, cfg)  # same input again: same rows, not twice as many
+    registry.run(spark, "ingest", cfg)  # same input again: same rows, not twice as many
     raw_again = sorted(delta_rows(lake / "raw"), key=lambda r: r["text"])
     assert raw_again == raw
     assert (
@@ -126,7 +149,7 @@ def test_ingest_parquet_and_text_files(spark, lake, tmp_path):
         "ingest.url_field=link",
         "ingest.source=reviews",
     )
-    result = ingest.run(spark, cfg)
+    result = registry.run(spark, "ingest", cfg)
     assert (result["kept"], result["reasons"]) == (1, {"empty_text": 1, "missing_text": 1})
     (row,) = delta_rows(lake / "raw")
     assert (row["text"], row["url"], row["source"], json.loads(row["meta"])) == (
@@ -141,7 +164,7 @@ def test_ingest_parquet_and_text_files(spark, lake, tmp_path):
     (docs / "a.txt").write_text("一篇中文文章。\n第二行。", encoding="utf-8")
     (docs / "b.txt").write_bytes(b"bad \xc3\x28 utf8")
     (docs / ".hidden").write_text("skipped")
-    result = ingest.run(spark, make_config(lake, f"ingest.input={tmp_path / 'docs'}"))
+    result = registry.run(spark, "ingest", make_config(lake, f"ingest.input={tmp_path / 'docs'}"))
     assert (result["kept"], result["reasons"]) == (1, {"invalid_utf8": 1})
     (row,) = delta_rows(lake / "raw")
     assert row["text"] == "一篇中文文章。\n第二行。" and row["source"] == "essays"
@@ -149,7 +172,7 @@ def test_ingest_parquet_and_text_files(spark, lake, tmp_path):
 
 def test_ingest_user_errors(spark, lake, tmp_path):
     with pytest.raises(JobError, match="matches no files"):
-        ingest.run(spark, make_config(lake, f"ingest.input={tmp_path / 'nothing*.jsonl'}"))
+        registry.run(spark, "ingest", make_config(lake, f"ingest.input={tmp_path / 'nothing*.jsonl'}"))
     spark.createDataFrame([("x",)], "content string").write.parquet(str(tmp_path / "p"))
     with pytest.raises(JobError, match="ingest.text_field 'text' is not a column"):
-        ingest.run(spark, make_config(lake, f"ingest.input={tmp_path / 'p'}/*.parquet"))
+        registry.run(spark, "ingest", make_config(lake, f"ingest.input={tmp_path / 'p'}/*.parquet"))

@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from ziya_data.jobs import score
-from ziya_data.jobs.runtime import JobError
-from ziya_data.jobs.tables import Tables
 from tests.conftest import delta_rows, make_config
 from tests.test_attributes import EN_CLEAN, ZH_CLEAN
+from ziya_data.jobs import registry, score
+from ziya_data.jobs.runtime import JobError
+from ziya_data.jobs.tables import Tables
 
 SCIENCE_EN = (
     "Researchers at the laboratory measured carbon in soil samples from the valley.\n"
@@ -66,7 +66,7 @@ def test_score_job_end_to_end(spark, deduped, references, tmp_path):
     # annotators: the clean documents are fine, the spam pages fail coherence
     labels.write_text("doc_id,coherence,readability\nd1,1,1\nd2,1,1\nd3,1,1\nd4,0,1\nd5,0,1\n")
     cfg = make_config(deduped, f"score.references.science={references}", f"score.labels={labels}")
-    result = score.run(spark, cfg)
+    result = registry.run(spark, "score", cfg)
     assert (result["rows_in"], result["kept"], result["rejected"]) == (5, 5, 0)
 
     rows = {r["doc_id"]: r for r in delta_rows(cfg.lake + "/scored")}
@@ -101,7 +101,7 @@ def test_score_job_end_to_end(spark, deduped, references, tmp_path):
 
 def test_thresholds_reject_with_reasons_and_account(spark, deduped):
     cfg = make_config(deduped, "score.min_coherence=0.5")
-    result = score.run(spark, cfg)
+    result = registry.run(spark, "score", cfg)
     assert result["rows_in"] == 5 == result["kept"] + result["rejected"]
     assert result["reasons"] == {"low_coherence": 2}
     rejects = delta_rows(cfg.lake + "/rejects", "SELECT doc_id, reason FROM t WHERE step = 'score'")
@@ -114,7 +114,7 @@ def test_thresholds_reject_with_reasons_and_account(spark, deduped):
 def test_missing_reference_file_and_bad_config(spark, deduped, tmp_path):
     cfg = make_config(deduped, f"score.references.bench={tmp_path / 'absent.jsonl'}")
     with pytest.raises(JobError, match="score.references.bench"):
-        score.run(spark, cfg)
+        registry.run(spark, "score", cfg)
     from ziya_data.jobs.config import ConfigError
 
     with pytest.raises(ConfigError, match="scaling_law"):

@@ -4,9 +4,9 @@ import pytest
 from pyspark.sql import Row
 from pyspark.sql import functions as F
 
+from tests.conftest import delta_rows
 from ziya_data.jobs.config import TablesConfig
 from ziya_data.jobs.tables import TableError, Tables
-from tests.conftest import delta_rows
 
 
 @pytest.fixture
@@ -142,11 +142,12 @@ def test_commit_metadata_is_json_in_the_log(spark, tables, lake):
 
 @pytest.mark.parametrize("how", ["checkpoint", "persist", "none", "auto"])
 def test_write_step_accounts_alike_however_the_result_is_held(spark, tmp_path, how):
-    from ziya_data.jobs.runtime import REJECT_DETAIL, REJECT_REASON, RunContext, write_step
     from tests.conftest import make_config
+    from ziya_data.jobs import registry
+    from ziya_data.jobs.runtime import REJECT_DETAIL, REJECT_REASON, RunContext, write_step
 
     cfg = make_config(tmp_path / "lake", f"tables.materialize={how}")
-    ctx = RunContext(spark, cfg, "clean", Tables(spark, cfg.lake, cfg.tables))
+    ctx = RunContext.start(spark, registry.settings_for(registry.get("clean"), cfg))
     result = _df(spark, range(10)).select(
         "*",
         F.when(F.col("n") % 3 == 0, "too_short").alias(REJECT_REASON),

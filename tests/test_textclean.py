@@ -101,10 +101,10 @@ def test_normalize_whitespace():
     assert T.normalize_whitespace("第一段\n\n\n第二段") == "第一段\n\n第二段"
 
 
-def test_clean_document_reports_operations_and_reasons():
+def test_clean_document_reports_operations_and_measures():
     r = T.clean_document("\ufeff<p>今天天氣很好，我們去公園吧！！！</p>\x1b[0m 大家都很開心😀")
-    assert r.reason is None and r.lang == "zh"
-    assert r.text == "今天天气很好，我们去公园吧！\n大家都很开心"
+    assert r.lang == "zh" and r.text == "今天天气很好，我们去公园吧！\n大家都很开心"
+    assert r.chars == len("今天天气很好，我们去公园吧！大家都很开心")
     assert r.operations == [
         "strip_bom",
         "strip_ansi",
@@ -114,14 +114,13 @@ def test_clean_document_reports_operations_and_reasons():
         "fix_punctuation",
         "normalize_whitespace",
     ]
-    assert T.clean_document("ok 👍").reason == T.TOO_SHORT
-    assert T.clean_document("😀😀😀").reason == T.EMPTY_AFTER_CLEAN
-    assert (
-        T.clean_document("Der Stadtrat hat gestern einen neuen Plan vorgestellt.").reason
-        == T.LANG_NOT_ALLOWED
-    )
-    assert T.clean_document("1234567890 1234567890 1234567890").reason == T.LANG_UNCERTAIN
+    # Work stops where the job will reject: too short for a language, or not a kept one.
+    short = T.clean_document("ok 👍")
+    assert (short.text, short.lang, short.pre_chars, short.operations) == (None, None, 2, ["remove_emoji"])
+    assert T.clean_document("😀😀😀").pre_chars == 0
+    german = T.clean_document("Der Stadtrat hat gestern einen neuen Plan vorgestellt.")
+    assert (german.text, german.lang, german.chars) == (None, "de", None)
     unchanged = "The council met on Monday. It approved the budget for the parks."
     assert T.clean_document(unchanged) == T.CleanResult(
-        unchanged, "en", T.clean_document(unchanged).lang_score, None, None, []
+        unchanged, "en", T.clean_document(unchanged).lang_score, 53, 53, []
     )

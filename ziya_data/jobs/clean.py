@@ -18,10 +18,22 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/clean.py
     sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
 from ziya_data.jobs.config import ConfigError, option
-from ziya_data.jobs.runtime import JobError, RunContext, write_step
+from ziya_data.jobs.runtime import (
+    REJECT_DETAIL,
+    REJECT_REASON,
+    JobError,
+    RunContext,
+    map_batches,
+    write_step,
+)
 from ziya_data.udfs.langid import BACKENDS
 
 OPENCC_CONFIGS = ["t2s", "tw2s", "hk2s", "tw2sp"]
+# Reject reasons (stable names).
+EMPTY_AFTER_CLEAN = "empty_after_clean"
+TOO_SHORT = "too_short"
+LANG_UNCERTAIN = "lang_uncertain"
+LANG_NOT_ALLOWED = "lang_not_allowed"
 
 
 @dataclass(frozen=True)
@@ -45,17 +57,18 @@ class CleanConfig:
 
 
 def transform(raw, cfg: CleanConfig):
-    """raw rows -> cleaned rows with `lang`, `lang_score`, reject columns and `clean_ops`."""
-    from ziya_data.udfs.spark_udfs import clean_output_schema, cleaner
+    """raw rows -> cleaned rows with `lang`, `lang_score`, `clean_ops` and reject columns."""
+    from pyspark.sql import functions as F
+
+    from ziya_data.adapters.clean import ADDED, cleaner
 
     missing = {"doc_id", "text"} - set(raw.columns)
     if missing:
         raise JobError(
             f"clean.input has no column {', '.join(sorted(missing))}; it needs doc_id and text"
         )
-    clash = {"lang", "lang_score"} & set(raw.columns)
-    if clash:
-        raw = raw.drop(*clash)  # re-cleaning a cleaned table recomputes them
+    # Re-cleaning a cleaned table recomputes these.
+    raw = raw.drop(*[c for c in ("lang", "lang_score") if c in raw.columns])
     settings = {
         "languages": tuple(cfg.languages),
         "min_lang_score": cfg.min_lang_score,
@@ -63,14 +76,36 @@ def transform(raw, cfg: CleanConfig):
         "langid_backend": cfg.langid_backend,
         "opencc_config": cfg.opencc_config,
     }
-    return raw.mapInArrow(cleaner(settings), clean_output_schema(raw.schema))
+    measured = map_batches(raw, cleaner(settings), added=ADDED)
+    lang, score = F.col("lang"), F.col("lang_score")
+    pre_chars, chars = F.col("pre_chars"), F.col("chars")
+    uncertain = lang.isNull() | (score < cfg.min_lang_score)
+    reason = (
+        F.when(pre_chars == 0, F.lit(EMPTY_AFTER_CLEAN))
+        .when(pre_chars < cfg.min_chars, F.lit(TOO_SHORT))
+        .when(uncertain, F.lit(LANG_UNCERTAIN))
+        .when(~lang.isin(*cfg.languages), F.lit(LANG_NOT_ALLOWED))
+        .when(chars < cfg.min_chars, F.lit(TOO_SHORT))
+    )
+    detail = (
+        F.when(pre_chars == 0, F.lit(None))
+        .when(pre_chars < cfg.min_chars, F.format_string("%d chars < %d", pre_chars, F.lit(cfg.min_chars)))
+        # bround: half-even rounding of the exact value, as Python's format rounds
+        .when(uncertain, F.format_string("%s:%.3f", F.coalesce(lang, F.lit("None")), F.bround(score, 3)))
+        .when(~lang.isin(*cfg.languages), lang)
+        .when(chars < cfg.min_chars, F.format_string("%d chars < %d", chars, F.lit(cfg.min_chars)))
+    )  # fmt: skip
+    # A kept row takes the cleaned text; a rejected one keeps its input.
+    text = F.when(reason.isNull(), F.coalesce("clean_text", "text")).otherwise(F.col("text"))
+    return measured.select(
+        *[text.alias(c) if c == "text" else F.col(c) for c in raw.columns],
+        "lang", "lang_score", "clean_ops", reason.alias(REJECT_REASON), detail.alias(REJECT_DETAIL),
+    )  # fmt: skip
 
 
-def run(spark, cfg) -> dict:
-    from ziya_data.jobs.tables import Tables
-
-    section: CleanConfig = cfg.clean
-    ctx = RunContext(spark, cfg, "clean", Tables(spark, cfg.lake, cfg.tables))
+def run(spark, settings) -> dict:
+    section: CleanConfig = settings.section
+    ctx = RunContext.start(spark, settings)
     raw = ctx.read_input(section.input)
     counts = write_step(ctx, transform(raw, section), section.output, tallies=["clean_ops"])
     return {"job": "clean", "run_id": ctx.run_id, "output": section.output, **counts.as_dict()}

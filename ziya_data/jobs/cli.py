@@ -1,6 +1,10 @@
-"""The `ziya-data` command line, shared by the console script and `spark-submit jobs/<job>.py`.
+"""The `ziya-data` command line, shared by the console script, `python -m ziya_data` and
+`spark-submit ziya_data/jobs/<job>.py`.
 
     ziya-data [--config FILE] [--lake DIR] [--set section.key=value ...] JOB
+    ziya-data JOB --help        the job's settings with their defaults
+    ziya-data config            the effective config (defaults, file, overrides) as YAML
+    ziya-data --version
 
 Exit codes: 0 success; 2 usage or config error (one line naming what is wrong);
 1 a failed job (one line for errors the user can fix, a traceback otherwise).
@@ -9,36 +13,13 @@ Exit codes: 0 success; 2 usage or config error (one line naming what is wrong);
 from __future__ import annotations
 
 import argparse
-import importlib
+import dataclasses
 import json
 import sys
 import time
 from collections.abc import Sequence
 
 from ziya_data.jobs import config as config_mod
-
-# Job name -> (module, one-line help). Modules load lazily: a job that a later
-# release adds is simply absent until then.
-JOBS = {
-    "ingest": ("ziya_data.jobs.ingest", "input files -> table raw (+ rejects)"),
-    "clean": (
-        "ziya_data.jobs.clean",
-        "raw -> clean: language, encoding, Traditional->Simplified, junk characters",
-    ),
-    "filter": ("ziya_data.jobs.filter", "clean -> filtered: KenLM perplexity tiers and rule filters"),
-    "dedup": (
-        "ziya_data.jobs.dedup",
-        "filtered -> deduped (+ duplicates): URL, exact and near-duplicate removal",
-    ),
-    "score": ("ziya_data.jobs.score", "deduped -> scored: coherence, readability, similarity"),
-    "evaluate": ("ziya_data.jobs.evaluate", "the data-evaluation gate and report"),
-    "train-lm": ("ziya_data.jobs.train_lm", "train the KenLM models the filter job scores with"),
-    "fit-scaling-law": (
-        "ziya_data.jobs.fit_scaling_law",
-        "fit the data-centric scaling law to observed runs (no Spark)",
-    ),
-    "pipeline": ("ziya_data.jobs.pipeline", "run the configured steps in order"),
-}
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -49,7 +30,7 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool) -> None:
         "--config",
         metavar="FILE",
         default=default,
-        help="YAML config (default: the embedded default, as conf/pipeline.yaml)",
+        help="YAML config (default: the embedded default, `ziya-data config` prints it)",
     )
     parser.add_argument(
         "--lake", metavar="DIR", default=default, help="root folder or URI of the tables (lake)"
@@ -64,29 +45,59 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
 
 
+def settings_help(job) -> str:
+    """The settings of a job's config section (and the sections it reads), with their
+    defaults and what they mean (from the documented default config)."""
+    from ziya_data import resources
+    from ziya_data.jobs import registry
+
+    if job.config is None and job.name != "pipeline":
+        return ""
+    docs = config_mod.key_docs(resources.default_config_text())
+    defaults = registry.Config()
+    sections = [job.section] if job.config is not None else ["pipeline"]
+    lines = []
+    for name in sections:
+        lines.append(f"settings (--set {name}.KEY=VALUE; defaults shown):")
+        section = getattr(defaults, name)
+        for f in dataclasses.fields(section):
+            value = json.dumps(getattr(section, f.name), ensure_ascii=False)
+            lines.append(f"  {name}.{f.name} = {value}")
+            doc = docs.get(f"{name}.{f.name}")
+            if doc:
+                lines.append(f"      {doc}")
+    if job.uses:
+        lines.append(f"also reads the sections: {', '.join(job.uses)}")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from ziya_data import __version__
+    from ziya_data.jobs import registry
+
     parser = argparse.ArgumentParser(
         prog="ziya-data",
         description="The Ziya2 data pipeline as Spark jobs over Delta tables.",
     )
+    parser.add_argument("--version", action="version", version=f"ziya-data {__version__}")
     _add_common(parser, suppress=False)
     sub = parser.add_subparsers(dest="job", metavar="JOB", required=True)
-    for name, (module_name, help_text) in JOBS.items():
-        job_parser = sub.add_parser(name, help=help_text, description=help_text)
+    for job in registry.JOBS:
+        job_parser = sub.add_parser(
+            job.name, help=job.summary, description=job.summary, epilog=settings_help(job),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )  # fmt: skip
         _add_common(job_parser, suppress=True)
-        module = _load(module_name)
-        if module is not None and hasattr(module, "add_arguments"):
+        module = job.load()
+        if hasattr(module, "add_arguments"):
             module.add_arguments(job_parser)
+    for name, help_text in COMMANDS.items():
+        _add_common(sub.add_parser(name, help=help_text, description=help_text), suppress=True)
     return parser
 
 
-def _load(module_name: str):
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
+# Commands that are not jobs: they start no Spark session.
+COMMANDS = {"config": "print the effective config (defaults, --config file, --set overrides) as YAML"}
 
 
 def _error(job: str, message: str) -> None:
@@ -97,33 +108,29 @@ def _print_result(result: dict) -> None:
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
 
 
+def load_config(config_file: str | None, overrides: Sequence[str], lake: str | None = None):
+    """The root config from the defaults, a YAML file and --set overrides."""
+    from ziya_data.jobs import registry
+
+    overrides = list(overrides or [])
+    if lake:
+        overrides.append(f"lake={lake}")
+    return config_mod.load(registry.Config, config_file, overrides)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    from ziya_data.jobs.pipeline import Config
+    from ziya_data.jobs import registry
     from ziya_data.jobs.runtime import JobError
     from ziya_data.jobs.tables import TableError
 
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    job = args.job
-    module = _load(JOBS[job][0])
-    if module is None:
-        _error(job, f"the {job} job is not part of this release")
-        return EXIT_USAGE
-    if not getattr(module, "NEEDS_SPARK", True):  # a driver-only command
-        started = time.time()
-        try:
-            result = module.run_local(args)
-        except JobError as exc:
-            _error(job, str(exc))
-            return EXIT_FAILED
-        _print_result({**result, "seconds": round(time.time() - started, 1)})
-        return EXIT_OK
-    overrides = list(args.overrides or [])
-    if args.lake:
-        overrides.append(f"lake={args.lake}")
+    name = args.job
+    if name in COMMANDS or not registry.get(name).spark:
+        return _driver_only(name, args)
     try:
-        cfg = config_mod.load(Config, args.config, overrides)
+        cfg = load_config(args.config, args.overrides, args.lake)
     except config_mod.ConfigError as exc:
-        _error(job, str(exc))
+        _error(name, str(exc))
         return EXIT_USAGE
 
     from ziya_data.jobs.session import session
@@ -131,19 +138,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.time()
     try:
         with session(cfg.spark) as spark:
-            result = module.run(spark, cfg)
+            result = registry.run(spark, name, cfg)
     except (JobError, TableError) as exc:
-        _error(job, str(exc))
+        _error(name, str(exc))
         return EXIT_FAILED
     except config_mod.ConfigError as exc:
-        _error(job, str(exc))
+        _error(name, str(exc))
         return EXIT_USAGE
     result = {**result, "seconds": round(time.time() - started, 1)}
     _print_result(result)
     return EXIT_OK
 
 
+def _driver_only(name: str, args) -> int:
+    """A command that needs no Spark session: `config`, or a job like fit-scaling-law."""
+    from ziya_data.jobs import registry
+    from ziya_data.jobs.runtime import JobError
+
+    if name == "config":
+        try:
+            cfg = load_config(args.config, args.overrides, args.lake)
+        except config_mod.ConfigError as exc:
+            _error(name, str(exc))
+            return EXIT_USAGE
+        print(config_mod.to_yaml(cfg), end="")
+        return EXIT_OK
+    started = time.time()
+    try:
+        result = registry.get(name).load().run_local(args)
+    except JobError as exc:
+        _error(name, str(exc))
+        return EXIT_FAILED
+    _print_result({**result, "seconds": round(time.time() - started, 1)})
+    return EXIT_OK
+
+
 def main_for(job: str, argv: Sequence[str] | None = None) -> int:
-    """Entry point of `spark-submit jobs/<job>.py [options]`: the same options, job fixed."""
+    """Entry point of `spark-submit ziya_data/jobs/<job>.py [options]`: the same options,
+    the job fixed."""
     args = list(sys.argv[1:] if argv is None else argv)
     return main([job, *args])

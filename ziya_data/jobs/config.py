@@ -1,7 +1,8 @@
 """The one config loader: YAML (safe_load) into frozen, typed dataclasses.
 
 Every section is a frozen dataclass whose defaults are the embedded default
-(`conf/pipeline.yaml` documents the same values and a test keeps the two equal).
+(`ziya_data/conf/pipeline.yaml` documents the same values and a test keeps the two
+equal).
 Unknown keys, wrong types and out-of-range values raise `ConfigError` naming the
 key. `--set section.key=value` overrides are parsed as YAML scalars.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import types
 import typing
 from pathlib import Path
@@ -203,3 +205,34 @@ def section_hash(section: Any) -> str:
     """Stable short hash of one config section (recorded with each commit)."""
     blob = json.dumps(to_dict(section), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def to_yaml(cfg: Any) -> str:
+    """A config as YAML that `load` reads back to the same config."""
+    return yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True, width=100)
+
+
+_KEY_LINE = re.compile(r"^( *)([A-Za-z_][\w]*):")
+
+
+def key_docs(yaml_text: str) -> dict[str, str]:
+    """{"section.key": its comment} from a documented config file: the comment lines right
+    above a top-level key or a key one level down (conf/pipeline.yaml is written so)."""
+    docs: dict[str, str] = {}
+    comment: list[str] = []
+    section = None
+    for line in yaml_text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            comment.append(stripped.lstrip("#").strip())
+            continue
+        match = _KEY_LINE.match(line)
+        if match and len(match.group(1)) in (0, 2):
+            if not match.group(1):
+                section = key = match.group(2)
+            else:
+                key = f"{section}.{match.group(2)}"
+            if comment:
+                docs[key] = " ".join(comment)
+        comment = []
+    return docs

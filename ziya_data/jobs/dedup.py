@@ -19,6 +19,9 @@ yields n-1 candidate pairs instead of n(n-1)/2.
 Keys (the Python part) are cached in the index table; a run keys only documents the index
 does not hold, and the rest is Spark SQL over keys, so it equals a full run.
 
+The stages hold intermediate frames with `hold` (runtime.holding: a local checkpoint on
+one machine, Spark's cache on a cluster, where a lost executor must not fail the job).
+
 Every input row ends in `deduped` (with `dup_count`, the size of its cluster) or in
 `duplicates` (`doc_id`, `kept_doc_id` of the final kept document, `method`, `similarity`).
 """
@@ -28,12 +31,13 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 if __name__ == "__main__" and not __package__:  # spark-submit jobs/dedup.py
     sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
 from ziya_data.jobs.config import ConfigError, option
-from ziya_data.jobs.runtime import JobError, RunContext
+from ziya_data.jobs.runtime import JobError, RunContext, holding
 
 KEY_COLUMNS = ("_url_key", "_exact_key", "_bands", "_shingles", "_simhash")
 # How keys are computed (udfs.dedup); raised when that changes, so old index rows are rebuilt.
@@ -121,16 +125,21 @@ def _group_edges(docs, key: str):
 BROADCAST_ROWS = 1_000_000
 
 
-def _materialized(df):
-    """`df` computed once; with a broadcast hint when it is small (see BROADCAST_ROWS).
-    The hint holds through later selects and filters of the result."""
+def _checkpoint(df):
+    """The hold of a run outside a job (tests, notebooks): a local checkpoint."""
+    return df.localCheckpoint()
+
+
+def _materialized(df, hold):
+    """`df` held and computed once; with a broadcast hint when it is small (see
+    BROADCAST_ROWS). The hint holds through later selects and filters of the result."""
     from pyspark.sql import functions as F
 
-    df = df.localCheckpoint()
+    df = hold(df)
     return F.broadcast(df) if df.count() <= BROADCAST_ROWS else df
 
 
-def candidate_pairs(docs, cfg: DedupConfig):
+def candidate_pairs(docs, cfg: DedupConfig, hold=_checkpoint):
     """(a, b) with a < b sharing a band key, materialized; capped buckets link to their
     smallest member. Most buckets hold one document, so the shared ones are found first
     and only their members are paired. That search only counts (a hash aggregate on the
@@ -142,7 +151,7 @@ def candidate_pairs(docs, cfg: DedupConfig):
 
     banded = docs.select("doc_id", F.explode("_bands").alias("_key"))
     shared = banded.groupBy("_key").agg(F.count("*").alias("_size")).where(F.col("_size") > 1)
-    members = banded.join(_materialized(shared), "_key").localCheckpoint()
+    members = hold(banded.join(_materialized(shared, hold), "_key"))
     small = members.where(F.col("_size") <= cfg.max_bucket_size)
     pairs = (
         small.alias("x")
@@ -156,10 +165,10 @@ def candidate_pairs(docs, cfg: DedupConfig):
     stars = capped.where(F.col("doc_id") != F.col("_head")).select(
         F.col("_head").alias("a"), F.col("doc_id").alias("b")
     )
-    return pairs.unionByName(stars).distinct().localCheckpoint()
+    return hold(pairs.unionByName(stars).distinct())
 
 
-def verified_edges(docs, pairs, cfg: DedupConfig):
+def verified_edges(docs, pairs, cfg: DedupConfig, hold=_checkpoint):
     """Candidate pairs that pass the similarity check, with their similarity: the exact
     Jaccard of the two shingle-hash sets (MinHash), or 1 - Hamming/64 of the two
     fingerprints (SimHash). Spark SQL over stored keys: no text, no Python. Only the
@@ -169,14 +178,14 @@ def verified_edges(docs, pairs, cfg: DedupConfig):
     ids = pairs.select(F.col("a").alias("doc_id")).unionByName(
         pairs.select(F.col("b").alias("doc_id"))
     )
-    docs = docs.join(_materialized(ids.distinct()), "doc_id")
+    docs = docs.join(_materialized(ids.distinct(), hold), "doc_id")
     if cfg.near_method == "simhash":
-        keys = docs.select("doc_id", "_simhash").localCheckpoint()  # joined twice
+        keys = hold(docs.select("doc_id", "_simhash"))  # joined twice
         joined = pairs.join(keys.toDF("a", "_ha"), "a").join(keys.toDF("b", "_hb"), "b")
         similarity = 1.0 - F.bit_count(F.col("_ha").bitwiseXOR(F.col("_hb"))) / 64.0
         threshold = 1.0 - cfg.max_hamming / 64.0
     else:
-        keys = docs.select("doc_id", "_shingles").localCheckpoint()  # joined twice
+        keys = hold(docs.select("doc_id", "_shingles"))  # joined twice
         joined = pairs.join(keys.toDF("a", "_sa"), "a").join(keys.toDF("b", "_sb"), "b")
         # The sets hold distinct values, so |A u B| = |A| + |B| - |A n B|: one set operation.
         common = F.size(F.array_intersect("_sa", "_sb"))
@@ -192,7 +201,7 @@ def verified_edges(docs, pairs, cfg: DedupConfig):
 JUMPS_PER_ROUND = 2
 
 
-def connected_components(edges, max_rounds: int):
+def connected_components(edges, max_rounds: int, hold=_checkpoint):
     """(doc_id, component) for every doc on an edge; component = smallest doc_id reachable.
 
     Label propagation that hooks roots, with pointer jumping. Every document starts with
@@ -237,7 +246,7 @@ def connected_components(edges, max_rounds: int):
                 "_old",
                 F.least("component", F.coalesce("_up", "component")).alias("component"),
             )
-        updated = updated.localCheckpoint()
+        updated = hold(updated)
         changed = updated.where(F.col("component") != F.col("_old")).limit(1).count()
         labels = updated.select("doc_id", "component")
         if changed == 0:
@@ -271,13 +280,12 @@ RANK_COLUMNS = ("quality_tier", "ppl")
 def compute_keys(docs, cfg: DedupConfig, carry: tuple[str, ...] = ()):
     """(doc_id, key columns, `carry` columns passed through) for `docs` (the Python part:
     shingles, signatures)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
     from pyspark.sql.types import StructType
 
-    from ziya_data.udfs.spark_udfs import DEDUP_KEYS_DDL, dedup_keys
+    from ziya_data.adapters.dedup import OUTPUT, dedup_keys
 
-    schema = StructType.fromDDL(DEDUP_KEYS_DDL)
-    for name in carry:
-        schema = schema.add(docs.schema[name])
+    schema = StructType(list(from_arrow_schema(OUTPUT).fields) + [docs.schema[c] for c in carry])
     config = {**_key_config(cfg), "carry": list(carry)}
     return docs.select("doc_id", "url", "text", "lang", *carry).mapInArrow(
         dedup_keys(config), schema
@@ -301,7 +309,7 @@ def _documents(filtered):
     return docs
 
 
-def gather_keys(docs, cfg: DedupConfig, cached_keys=None):
+def gather_keys(docs, cfg: DedupConfig, cached_keys=None, hold=_checkpoint):
     """(node rows of every document: doc_id, key columns and RANK_COLUMNS; the key rows
     computed now, for the index). Documents found in `cached_keys` (index rows: doc_id +
     key columns) are not keyed again. Both are materialized: the new keys are computed
@@ -311,25 +319,38 @@ def gather_keys(docs, cfg: DedupConfig, cached_keys=None):
         if cached_keys is None
         else docs.join(cached_keys.select("doc_id"), "doc_id", "left_anti")
     )
-    nodes = compute_keys(new_docs, cfg, carry=RANK_COLUMNS).localCheckpoint()
+    nodes = hold(compute_keys(new_docs, cfg, carry=RANK_COLUMNS))
     fresh = nodes.select("doc_id", *KEY_COLUMNS)
     if cached_keys is not None:
         cached = cached_keys.select("doc_id", *KEY_COLUMNS).join(
             docs.select("doc_id", *RANK_COLUMNS), "doc_id"
         )
-        nodes = cached.unionByName(nodes).localCheckpoint()
+        nodes = hold(cached.unionByName(nodes))
     return nodes, fresh
 
 
-def transform(filtered, cfg: DedupConfig, cached_keys=None):
-    """filtered rows -> (deduped rows with dup_count, duplicate rows). The result depends
-    only on the rows and their keys, so a run with an index equals a run without one."""
+class Deduplicated(NamedTuple):
+    deduped: Any  # the input rows not found to be duplicates, with dup_count
+    duplicates: Any  # doc_id, kept_doc_id, method, similarity
+    fresh_keys: Any  # the key rows computed in this run (for the index)
+
+
+def transform(filtered, cfg: DedupConfig, cached_keys=None, hold=_checkpoint) -> Deduplicated:
+    """filtered rows -> deduped rows, duplicate rows and the keys computed now. The result
+    depends only on the rows and their keys, so a run with an index equals a run without
+    one. Documents found in `cached_keys` (index rows) are not keyed again."""
     docs = _documents(filtered)
-    nodes, _ = gather_keys(docs, cfg, cached_keys)
-    return resolve(docs, nodes, cfg)
+    nodes, fresh = gather_keys(docs, cfg, cached_keys, hold)
+    deduped, duplicates = resolve(docs, nodes, cfg, hold)
+    if duplicates is None:
+        duplicates = filtered.sparkSession.createDataFrame([], DUPLICATES_DDL)
+    return Deduplicated(deduped, duplicates, fresh)
 
 
-def resolve(docs, nodes, cfg: DedupConfig):
+DUPLICATES_DDL = "doc_id string, kept_doc_id string, method string, similarity double"
+
+
+def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
     """Documents and their node rows (gather_keys) -> (deduped rows with dup_count,
     duplicate rows). The graph works on the node rows; the documents' text meets it only
     at the end, when the duplicates are taken out (a broadcast join when they are few).
@@ -347,7 +368,7 @@ def resolve(docs, nodes, cfg: DedupConfig):
         edge_sets.append(_group_edges(nodes, "_url_key"))
     if cfg.exact:
         # also the copies left out of the near search and each member's representative
-        exact_edges = _materialized(_group_edges(nodes, "_exact_key"))
+        exact_edges = _materialized(_group_edges(nodes, "_exact_key"), hold)
         edge_sets.append(exact_edges)
     near = None
     if cfg.near_method != "none":
@@ -355,14 +376,14 @@ def resolve(docs, nodes, cfg: DedupConfig):
         if cfg.exact:  # an exact edge's b is a copy: left out
             copies = exact_edges.select(F.col("b").alias("doc_id"))
             reps = reps.join(copies, "doc_id", "left_anti")
-        near = verified_edges(reps, candidate_pairs(reps, cfg), cfg).localCheckpoint()
+        near = hold(verified_edges(reps, candidate_pairs(reps, cfg, hold), cfg, hold))
         edge_sets.append(near.select("a", "b"))
     if not edge_sets:
         return docs.withColumn("dup_count", F.lit(1)), None
     edges = edge_sets[0]
     for more in edge_sets[1:]:
         edges = edges.unionByName(more)
-    components = connected_components(edges.localCheckpoint(), cfg.max_rounds)
+    components = connected_components(hold(edges), cfg.max_rounds, hold)
 
     members = nodes.join(components, "doc_id").select(
         "doc_id", "component", "quality_tier", "ppl", "_url_key", "_exact_key"
@@ -401,13 +422,13 @@ def resolve(docs, nodes, cfg: DedupConfig):
         "doc_id", F.col("_kept").alias("kept_doc_id"), method.alias("method"),
         F.when(method == "near", F.col("_near_sim")).otherwise(F.lit(1.0)).alias("similarity"),
     )  # fmt: skip
-    duplicates = duplicates.localCheckpoint()
+    duplicates = hold(duplicates)
     counts = duplicates.groupBy(F.col("kept_doc_id").alias("doc_id")).agg(
         (F.count("*") + 1).alias("dup_count")
     )
     deduped = (
-        docs.join(_materialized(duplicates.select("doc_id")), "doc_id", "left_anti")
-        .join(_materialized(counts), "doc_id", "left")
+        docs.join(_materialized(duplicates.select("doc_id"), hold), "doc_id", "left_anti")
+        .join(_materialized(counts, hold), "doc_id", "left")
         .withColumn("dup_count", F.coalesce(F.col("dup_count"), F.lit(1)).cast("int"))
     )
     return deduped, duplicates
@@ -434,44 +455,40 @@ def read_index(tables, cfg: DedupConfig):
     return index, False
 
 
-def run(spark, cfg) -> dict:
+def run(spark, settings) -> dict:
     from pyspark.sql import functions as F
 
-    from ziya_data.jobs.tables import Tables
-
-    section: DedupConfig = cfg.dedup
-    tables = Tables(spark, cfg.lake, cfg.tables)
-    ctx = RunContext(spark, cfg, "dedup", tables)
-    docs = _documents(ctx.read_input(section.input))
-    rows_in = docs.count()
+    section: DedupConfig = settings.section
+    ctx = RunContext.start(spark, settings)
+    tables = ctx.tables
+    filtered = ctx.read_input(section.input)
+    rows_in = filtered.count()
     cached, rebuild = read_index(tables, section)
-    nodes, fresh = gather_keys(docs, section, cached)
-    deduped, duplicates = resolve(docs, nodes, section)
-    # Counting reads doc ids only; the write then takes the text in one pass.
-    kept = deduped.count()
-    if duplicates is None:
-        duplicates = spark.createDataFrame(
-            [], "doc_id string, kept_doc_id string, method string, similarity double"
+    with holding(ctx) as hold:
+        result = transform(filtered, section, cached, hold)
+        # Counting reads doc ids only; the write then takes the text in one pass.
+        kept = result.deduped.count()
+        by_method = {
+            r["method"]: int(r["count"])
+            for r in result.duplicates.groupBy("method").count().collect()
+        }
+        if kept + sum(by_method.values()) != rows_in:
+            raise JobError(
+                f"dedup: accounting failed: {rows_in} rows in, {kept} kept + "
+                f"{sum(by_method.values())} duplicates"
+            )
+        new_keys = result.fresh_keys.count()
+        counts = {"rows_in": rows_in, "kept": kept, "duplicates": dict(sorted(by_method.items()))}
+        meta = ctx.commit_metadata(
+            counts=counts, keyed_now=new_keys, keys_from_index=rows_in - new_keys
         )
-    by_method = {
-        r["method"]: int(r["count"]) for r in duplicates.groupBy("method").count().collect()
-    }
-    if kept + sum(by_method.values()) != rows_in:
-        raise JobError(
-            f"dedup: accounting failed: {rows_in} rows in, {kept} kept + {sum(by_method.values())} duplicates"
-        )
-    new_keys = fresh.count()
-    counts = {"rows_in": rows_in, "kept": kept, "duplicates": dict(sorted(by_method.items()))}
-    meta = ctx.commit_metadata(
-        counts=counts, keyed_now=new_keys, keys_from_index=rows_in - new_keys
-    )
-    tables.write(duplicates, section.duplicates, mode="overwrite", metadata=meta)
-    tables.write(deduped, section.output, mode="overwrite", metadata=meta)
-    if section.index and (new_keys or rebuild):
-        tables.write(
-            fresh.withColumn("key_settings", F.lit(key_settings_hash(section))),
-            section.index, mode="overwrite" if rebuild else "append", metadata=meta,
-        )  # fmt: skip
+        tables.write(result.duplicates, section.duplicates, mode="overwrite", metadata=meta)
+        tables.write(result.deduped, section.output, mode="overwrite", metadata=meta)
+        if section.index and (new_keys or rebuild):
+            tables.write(
+                result.fresh_keys.withColumn("key_settings", F.lit(key_settings_hash(section))),
+                section.index, mode="overwrite" if rebuild else "append", metadata=meta,
+            )  # fmt: skip
     return {
         "job": "dedup", "run_id": ctx.run_id, "output": section.output, **counts,
         "keyed_now": new_keys, "keys_from_index": rows_in - new_keys,

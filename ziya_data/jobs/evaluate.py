@@ -33,7 +33,15 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/evaluate.py
     sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
 from ziya_data.jobs.config import ConfigError, option
-from ziya_data.jobs.runtime import JobError, RunContext, materialized, reject_counts, topic_lexicons, word_lists
+from ziya_data.jobs.runtime import (
+    JobError,
+    RunContext,
+    holding,
+    map_batches,
+    reject_counts,
+    topic_lexicons,
+    word_lists,
+)
 
 # metric -> (level, direction, step to tighten when it fails, what it measures)
 METRICS = {
@@ -137,8 +145,7 @@ def token_estimate():
 
 
 def measure(sample, cfg: EvaluateConfig):
-    from ziya_data.udfs import quality, rules
-    from ziya_data.udfs.spark_udfs import EVAL_MEASURES_DDL, document_measures
+    from ziya_data.adapters.evaluate import OUTPUT, document_measures
 
     missing = {"doc_id", "text"} - set(sample.columns)
     if missing:
@@ -155,7 +162,7 @@ def measure(sample, cfg: EvaluateConfig):
         F.length("text").cast("int").alias("_chars"),
         token_estimate().cast("int").alias("_tokens"),
     )
-    return counted.mapInArrow(document_measures(config), EVAL_MEASURES_DDL)
+    return map_batches(counted, document_measures(config), output=OUTPUT)
 
 
 def sample_of(table, cfg: EvaluateConfig, rows: int):
@@ -165,10 +172,12 @@ def sample_of(table, cfg: EvaluateConfig, rows: int):
     return table.sample(fraction=cfg.sample_fraction, seed=cfg.seed)
 
 
-def transform(table, cfg: EvaluateConfig, rows: int):
-    """(sample, per-document measures of the sample)."""
-    sample = sample_of(table, cfg, rows)
-    return sample, measure(sample, cfg)
+def transform(table, cfg: EvaluateConfig, rows: int, hold=lambda df: df):
+    """(sample, per-document measures of the sample). Both are read many times (metrics,
+    histograms, breakdowns): `hold` keeps them from being computed again each time, the
+    measures from the held sample."""
+    sample = hold(sample_of(table, cfg, rows))
+    return sample, hold(measure(sample, cfg))
 
 
 def metric_values(sample, measures) -> dict[str, float | None]:
@@ -419,33 +428,27 @@ def review_summary(rows: list[dict]) -> dict:
 # ---------------------------------------------------------------- run
 
 
-def report_dir(cfg) -> Path:
-    section: EvaluateConfig = cfg.evaluate
+def report_dir(section: EvaluateConfig, lake: str) -> Path:
     if section.report_dir:
         return Path(section.report_dir)
-    if "://" in cfg.lake or cfg.lake.startswith("dbfs:"):
+    if "://" in lake or lake.startswith("dbfs:"):
         raise ConfigError(
             "config key 'evaluate.report_dir' must be set to a local or mounted folder "
             "when the lake is not a local path"
         )
-    return Path(cfg.lake) / "_reports" / "evaluate"
+    return Path(lake) / "_reports" / "evaluate"
 
 
-def run(spark, cfg) -> dict:
-    from ziya_data.jobs import report
-    from ziya_data.jobs.pipeline import STEPS
-    from ziya_data.jobs.tables import Tables
+def run(spark, settings) -> dict:
+    from ziya_data.jobs import registry, report
 
-    section: EvaluateConfig = cfg.evaluate
-    out_dir = report_dir(cfg)
-    ctx = RunContext(spark, cfg, "evaluate", Tables(spark, cfg.lake, cfg.tables))
+    section: EvaluateConfig = settings.section
+    out_dir = report_dir(section, settings.lake)
+    ctx = RunContext.start(spark, settings)
     table = ctx.read_input(section.input)
     rows = table.count()
-    # The sample is held, then measured from what is held (as tables.materialize says).
-    with (
-        materialized(ctx, sample_of(table, section, rows)) as sample,
-        materialized(ctx, measure(sample, section)) as measures,
-    ):
+    with holding(ctx) as hold:
+        sample, measures = transform(table, section, rows, hold)
         values = metric_values(sample, measures)
         sampled = int(values["sampled_documents"])
         bins = section.histogram_bins
@@ -483,11 +486,11 @@ def run(spark, cfg) -> dict:
         "verdicts": verdicts,
         "funnel": funnel(ctx.tables, section.funnel_tables),
         "rejects": reject_counts(ctx.tables),
-        "step_order": list(STEPS),
+        "step_order": registry.steps(),
         "by_source": by_source,
         "by_language": by_language,
         "distributions": distributions,
-        "effective_volume": _score_summary(ctx.tables, cfg),
+        "effective_volume": _score_summary(ctx.tables, settings.use("score").summary),
         "review": review,
     }  # fmt: skip
     verdict_df = spark.createDataFrame(
@@ -518,8 +521,7 @@ def run(spark, cfg) -> dict:
     return result
 
 
-def _score_summary(tables, cfg) -> list[dict]:
-    name = cfg.score.summary
+def _score_summary(tables, name: str) -> list[dict]:
     if not tables.exists(name):
         return []
     return [r.asDict() for r in tables.read(name).orderBy("source").collect()]

@@ -9,8 +9,10 @@ global sort: the lowest `high_quantile` share is tier `high`, up to `medium_quan
 
 Rules run first and the ranking covers the documents that pass them, so spam and
 menus neither distort the perplexity ranking nor hide behind a perplexity reason: a
-document rejected for a rule carries that rule's name. Per-rule hit counts are recorded
-with the run; `rule_hits` stays on each filtered row.
+document rejected for a rule carries that rule's name. The adapter reports the rule
+that fired and the perplexity; this job's SQL turns them into reasons (the rule's name,
+no_language_model, no_tokens_to_score, perplexity_low_quality). Per-rule hit counts are
+recorded with the run; `rule_hits` stays on each filtered row.
 """
 
 from __future__ import annotations
@@ -26,14 +28,19 @@ from ziya_data.jobs.config import ConfigError, option
 from ziya_data.jobs.runtime import (
     REJECT_DETAIL,
     REJECT_REASON,
+    JobError,
     RunContext,
-    materialized,
+    holding,
+    map_batches,
     word_lists,
     write_step,
 )
 from ziya_data.udfs.segment import ZH_DEFAULT
 
+# Reject reasons this job gives besides the rules' names.
 PERPLEXITY_REJECT = "perplexity_low_quality"
+NO_LANGUAGE_MODEL = "no_language_model"
+NO_TOKENS = "no_tokens_to_score"
 QUANTILE_STEPS = 100  # ppl_quantile resolution: 1%
 
 
@@ -87,10 +94,11 @@ def rule_settings(cfg: FilterConfig):
 
 
 def score_documents(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: str):
-    """Rules and perplexity per document (the Python-heavy part)."""
-    from ziya_data.jobs.runtime import JobError
-    from ziya_data.udfs import rules
-    from ziya_data.udfs.spark_udfs import document_filter, filter_output_schema
+    """Rules and perplexity per document (the Python-heavy part), with the reject
+    columns: the rule that fired, else no model for the language, else nothing to score."""
+    from pyspark.sql import functions as F
+
+    from ziya_data.adapters.filter import ADDED, RECOMPUTED, document_filter
 
     missing = {"doc_id", "text", "lang"} - set(clean.columns)
     if missing:
@@ -103,7 +111,18 @@ def score_documents(clean, cfg: FilterConfig, models: dict[str, str], zh_segment
         "models": models,
         "zh_segmenter": zh_segmenter,
     }
-    return clean.mapInArrow(document_filter(config), filter_output_schema(clean.schema))
+    measured = map_batches(clean, document_filter(config), added=ADDED, drop=RECOMPUTED)
+    no_model = ~F.col("lang").isin(*models) if models else F.lit(True)
+    reason = F.coalesce(
+        F.col("rule"),
+        F.when(no_model, F.lit(NO_LANGUAGE_MODEL)).when(F.col("ppl").isNull(), F.lit(NO_TOKENS)),
+    )
+    detail = F.when(F.col("rule").isNotNull(), F.col("rule_detail")).when(no_model, F.col("lang"))
+    return measured.select(
+        *[c for c in measured.columns if c not in ("rule", "rule_detail")],
+        reason.alias(REJECT_REASON),
+        detail.alias(REJECT_DETAIL),
+    )
 
 
 def cuts_below(cuts, value, lo: int, hi: int):
@@ -155,36 +174,35 @@ def assign_tiers(scored, cfg: FilterConfig):
     )
 
 
-def transform(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: str = ZH_DEFAULT):
+def transform(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: str = ZH_DEFAULT,
+              hold=lambda df: df):  # fmt: skip
     """clean rows -> filtered rows with ppl, ppl_quantile, quality_tier, rule columns and
-    reject columns. `models` maps a language to its KenLM model file."""
-    return assign_tiers(score_documents(clean, cfg, models, zh_segmenter), cfg)
+    reject columns. `models` maps a language to its KenLM model file. The scored rows are
+    read twice (cut points, then tiers): `hold` keeps them from being scored twice."""
+    return assign_tiers(hold(score_documents(clean, cfg, models, zh_segmenter)), cfg)
 
 
-def run(spark, cfg) -> dict:
+def run(spark, settings) -> dict:
     from ziya_data.jobs import train_lm
-    from ziya_data.jobs.runtime import JobError
-    from ziya_data.jobs.tables import Tables
 
-    section: FilterConfig = cfg.filter
-    ctx = RunContext(spark, cfg, "filter", Tables(spark, cfg.lake, cfg.tables))
-    manifest = train_lm.read_manifest(train_lm.model_dir(cfg))
+    section: FilterConfig = settings.section
+    ctx = RunContext.start(spark, settings)
+    manifest = train_lm.read_manifest(train_lm.model_dir(settings.use("train_lm"), settings.lake))
     models = {lang: m["path"] for lang, m in manifest["languages"].items()}
-    missing = [lang for lang in cfg.clean.languages if lang not in models]
+    missing = [lang for lang in settings.use("clean").languages if lang not in models]
     if missing:
         raise JobError(
             f"no KenLM model for {', '.join(missing)}; train one with `ziya-data train-lm`"
         )
     clean = ctx.read_input(section.input)
-    # Scored once: the quantile aggregate, the counts and the writes all read this (unless
-    # tables.materialize is none: then each recomputes it).
-    with materialized(
-        ctx, score_documents(clean, section, models, manifest["zh_segmenter"])
-    ) as scored:
+    # Scored once: the quantile aggregate, the counts and the writes all read the held
+    # rows (unless tables.materialize is none: then each recomputes them).
+    with holding(ctx) as hold:
+        filtered = transform(clean, section, models, manifest["zh_segmenter"], hold)
         # Kept rows counted by language and tier: "en:high" -> rows (in the metadata too).
         counts = write_step(
-            ctx, assign_tiers(scored, section), section.output, tallies=["rule_hits"],
-            keep_tallies=True, kept_by=["lang", "quality_tier"], held_upstream=True,
+            ctx, filtered, section.output, tallies=["rule_hits"], keep_tallies=True,
+            kept_by=["lang", "quality_tier"], held_upstream=True,
             extra_metadata={"models": {k: v["training_lines"] for k, v in manifest["languages"].items()}},
         )  # fmt: skip
     out = counts.as_dict()

@@ -1,9 +1,10 @@
 """ingest: input files (JSONL / JSONL.gz, Parquet, plain text) -> table `raw` (+ rejects).
 
 Every non-blank input line (JSONL), row (Parquet) or file (text) becomes one row of
-`raw` or one row of `rejects` with a reason (malformed JSON, invalid UTF-8, missing,
-empty or oversized text, a repeated identical record). `doc_id` is a content hash
-of source, url, original id and text, so a re-run writes identical rows.
+`raw` or one row of `rejects` with a reason: the record could not be read (malformed
+JSON, invalid UTF-8, no text field: the adapter says which), or this job's rules
+reject it (empty or oversized text, a repeated identical record). `doc_id` is a content
+hash of source, url, original id and text, so a re-run writes identical rows.
 """
 
 from __future__ import annotations
@@ -16,16 +17,24 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-if (
-    __name__ == "__main__" and not __package__
-):  # spark-submit jobs/ingest.py: make `jobs` importable
+if __name__ == "__main__" and not __package__:  # spark-submit ziya_data/jobs/ingest.py
     sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
 from ziya_data.jobs.config import option
-from ziya_data.jobs.runtime import REJECT_DETAIL, REJECT_REASON, JobError, RunContext, write_step
+from ziya_data.jobs.runtime import (
+    REJECT_DETAIL,
+    REJECT_REASON,
+    JobError,
+    RunContext,
+    map_batches,
+    write_step,
+)
 from ziya_data.udfs import records
 
 FORMATS = ("jsonl", "parquet", "text")
+# Reject reasons this job decides (the adapter names records it cannot read).
+EMPTY_TEXT = "empty_text"
+TOO_LARGE = "too_large"
 DUPLICATE_RECORD = "duplicate_record"
 
 
@@ -89,28 +98,27 @@ def _fields(cfg: IngestConfig) -> records.Fields:
         url=cfg.url_field,
         source=cfg.source_field,
         fixed_source=cfg.source,
-        max_text_bytes=cfg.max_text_bytes,
     )
 
 
 def _read_jsonl(spark, files: list[str], cfg: IngestConfig):
     from pyspark.sql import functions as F
 
-    from ziya_data.udfs.spark_udfs import RECORD_SCHEMA_DDL, json_lines_parser
+    from ziya_data.adapters.ingest import OUTPUT, json_lines_parser
 
     lines = spark.read.format("text").load(files)
     # Cast to binary so invalid UTF-8 reaches Python as bytes and can be rejected.
     lines = lines.where(F.trim(F.col("value")) != "").select(
         F.col("value").cast("binary").alias("line"), F.col("_metadata.file_path").alias("path")
     )
-    return lines.mapInArrow(json_lines_parser(_fields(cfg)), RECORD_SCHEMA_DDL)
+    return map_batches(lines, json_lines_parser(_fields(cfg)), output=OUTPUT)
 
 
 def _read_text_files(spark, files: list[str], cfg: IngestConfig):
-    from ziya_data.udfs.spark_udfs import RECORD_SCHEMA_DDL, text_files_parser
+    from ziya_data.adapters.ingest import OUTPUT, text_files_parser
 
     content = spark.read.format("binaryFile").load(files).select("content", "path")
-    return content.mapInArrow(text_files_parser(_fields(cfg)), RECORD_SCHEMA_DDL)
+    return map_batches(content, text_files_parser(_fields(cfg)), output=OUTPUT)
 
 
 def _read_parquet(spark, files: list[str], cfg: IngestConfig):
@@ -139,38 +147,51 @@ def _read_parquet(spark, files: list[str], cfg: IngestConfig):
         F.lit(cfg.source) if cfg.source else F.coalesce(optional(cfg.source_field), file_source)
     )
     text = F.col(cfg.text_field)
-    size = F.octet_length(text)
-    reason = (
-        F.when(text.isNull(), F.lit(records.MISSING_TEXT))
-        .when(F.trim(text) == "", F.lit(records.EMPTY_TEXT))
-        .when(size > cfg.max_text_bytes, F.lit(records.TOO_LARGE))
-    )
     return df.select(
         text.alias("text"),
         optional(cfg.url_field).alias("url"),
         optional(cfg.id_field).alias("orig_id"),
         source.alias("source"),
         (F.to_json(F.struct(*others)) if others else F.lit(None).cast("string")).alias("meta"),
-        reason.alias("reason"),
-        F.when(reason == records.TOO_LARGE, F.concat(size.cast("string"), F.lit(" bytes"))).alias(
-            "detail"
-        ),
+        F.when(text.isNull(), F.lit(records.MISSING_TEXT)).alias("error"),
+        F.when(text.isNull(), F.lit(f"'{cfg.text_field}' is null")).alias("error_detail"),
     )
 
 
 READERS = {"jsonl": _read_jsonl, "parquet": _read_parquet, "text": _read_text_files}
 
 
-def transform(parsed):
+def _blank(text):
+    """Python's `not text.strip()` in Spark SQL: nothing but whitespace (Unicode's, and
+    the four separators Python also strips)."""
+    from pyspark.sql import functions as F
+
+    return F.coalesce(text.rlike(r"^[\p{IsWhite_Space}\x1c-\x1f]*$"), F.lit(True))
+
+
+def transform(parsed, cfg: IngestConfig):
     """Parsed records -> raw rows plus reject rows (`_reject_reason` set).
 
-    `parsed` has the columns of `udfs.spark_udfs.RECORD_SCHEMA_DDL`. Identical
-    records (same source, url, original id and text) share a doc_id; the first
-    is kept and the others are rejected as `duplicate_record`.
+    `parsed` has the columns of `adapters.ingest.OUTPUT`. A record that could not be
+    read is rejected with its error; a readable one that is blank or larger than
+    `max_text_bytes` is rejected here. Identical records (same source, url, original id
+    and text) share a doc_id; the first is kept and the others are rejected as
+    `duplicate_record`.
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    text, size = F.col("text"), F.octet_length(F.col("text"))
+    too_large = size > F.lit(cfg.max_text_bytes)
+    reason = F.coalesce(
+        F.col("error"),
+        F.when(_blank(text), F.lit(EMPTY_TEXT)).when(too_large, F.lit(TOO_LARGE)),
+    )
+    detail = F.when(F.col("error").isNotNull(), F.col("error_detail")).when(
+        reason == TOO_LARGE, F.format_string("%d bytes > %d", size, F.lit(cfg.max_text_bytes))
+    )
+    parsed = parsed.select("text", "url", "orig_id", "source", "meta", reason.alias("reason"),
+                           detail.alias("detail"))  # fmt: skip
     key = F.concat_ws(
         "\u001f",
         F.coalesce(F.col("source"), F.lit("")),
@@ -219,14 +240,12 @@ def read_input(spark, cfg: IngestConfig, key: str = "ingest.input"):
     return parsed, files
 
 
-def run(spark, cfg) -> dict:
-    from ziya_data.jobs.tables import Tables
-
-    section: IngestConfig = cfg.ingest
-    ctx = RunContext(spark, cfg, "ingest", Tables(spark, cfg.lake, cfg.tables))
+def run(spark, settings) -> dict:
+    section: IngestConfig = settings.section
+    ctx = RunContext.start(spark, settings)
     parsed, files = read_input(spark, section)
     ctx.input_versions["files"] = {"count": len(files), "fingerprint": input_fingerprint(files)}
-    counts = write_step(ctx, transform(parsed), section.output)
+    counts = write_step(ctx, transform(parsed, section), section.output)
     return {"job": "ingest", "run_id": ctx.run_id, "output": section.output, **counts.as_dict()}
 
 

@@ -1,67 +1,15 @@
-"""pipeline: the steps in order (ingest, clean, filter, dedup, score, evaluate), and the
-root config that holds every job's section.
+"""pipeline: the configured steps (`pipeline.steps`, by default every step of the
+registry in order: ingest, clean, filter, dedup, score, evaluate), one after another on
+one Spark session, then a summary of the tables.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-if __name__ == "__main__" and not __package__:  # spark-submit jobs/pipeline.py
+if __name__ == "__main__" and not __package__:  # spark-submit ziya_data/jobs/pipeline.py
     sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
-
-from ziya_data.jobs.clean import CleanConfig
-from ziya_data.jobs.config import ConfigError, SparkConfig, TablesConfig, option
-from ziya_data.jobs.dedup import DedupConfig
-from ziya_data.jobs.evaluate import EvaluateConfig
-from ziya_data.jobs.filter import FilterConfig
-from ziya_data.jobs.ingest import IngestConfig
-from ziya_data.jobs.score import ScoreConfig
-from ziya_data.jobs.train_lm import TrainLmConfig
-
-# Step name -> module; a later step plugs in by adding itself here and to Config.
-STEPS = {
-    "ingest": "ziya_data.jobs.ingest",
-    "clean": "ziya_data.jobs.clean",
-    "filter": "ziya_data.jobs.filter",
-    "dedup": "ziya_data.jobs.dedup",
-    "score": "ziya_data.jobs.score",
-    "evaluate": "ziya_data.jobs.evaluate",
-}
-
-
-@dataclass(frozen=True)
-class PipelineConfig:
-    steps: list[str] = option(list(STEPS), choices=list(STEPS))
-
-
-def _section(cls):
-    return dataclasses.field(default_factory=cls)
-
-
-@dataclass(frozen=True)
-class Config:
-    """The whole configuration: runtime sections and one section per job."""
-
-    # Root of all tables: a local folder, or s3://, abfss://, dbfs:/ on clusters.
-    lake: str = "./lake"
-    spark: SparkConfig = _section(SparkConfig)
-    tables: TablesConfig = _section(TablesConfig)
-    ingest: IngestConfig = _section(IngestConfig)
-    clean: CleanConfig = _section(CleanConfig)
-    train_lm: TrainLmConfig = _section(TrainLmConfig)
-    filter: FilterConfig = _section(FilterConfig)
-    dedup: DedupConfig = _section(DedupConfig)
-    score: ScoreConfig = _section(ScoreConfig)
-    evaluate: EvaluateConfig = _section(EvaluateConfig)
-    pipeline: PipelineConfig = _section(PipelineConfig)
-
-    def validate(self) -> None:
-        if not self.lake:
-            raise ConfigError("config key 'lake' must not be empty")
 
 
 def summarize(tables) -> dict:
@@ -76,13 +24,12 @@ def summarize(tables) -> dict:
     return {"rows": rows, "rejects": reject_counts(tables)}
 
 
-def run(spark, cfg: Config) -> dict:
+def run(spark, settings) -> dict:
+    from ziya_data.jobs import registry
     from ziya_data.jobs.tables import Tables
 
-    results = []
-    for step in cfg.pipeline.steps:
-        module = importlib.import_module(STEPS[step])
-        results.append(module.run(spark, cfg))
+    cfg = settings.root
+    results = [registry.run(spark, step, cfg) for step in cfg.pipeline.steps]
     summary = summarize(Tables(spark, cfg.lake, cfg.tables))
     return {"job": "pipeline", "steps": results, **summary}
 

@@ -12,11 +12,11 @@ import contextlib
 import hashlib
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ziya_data.jobs.config import section_hash
+from ziya_data.jobs.config import TablesConfig, section_hash
 from ziya_data.jobs.tables import Tables
 
 REJECT_REASON = "_reject_reason"
@@ -30,18 +30,44 @@ class JobError(RuntimeError):
     """A job failed for a reason the user can act on; the CLI prints it on one line."""
 
 
+@dataclass(frozen=True)
+class JobSettings:
+    """What a job's `run` is given (jobs.registry.settings_for): its own config section,
+    the other sections it names in the registry, and where the tables are."""
+
+    job: str
+    section: Any  # the job's own config dataclass (None for a job without one)
+    lake: str
+    tables: TablesConfig
+    uses: dict[str, Any] = field(default_factory=dict)
+    root: Any = None  # the whole config: only the pipeline job, which runs the others
+
+    def use(self, name: str) -> Any:
+        """Another section this job named in the registry (a KeyError is a registry bug)."""
+        return self.uses[name]
+
+
 @dataclass
 class RunContext:
+    """One run of one job: its settings, the lake's tables, the input versions it read."""
+
     spark: Any
-    cfg: Any  # the root config (jobs.pipeline.Config)
-    job: str
+    settings: JobSettings
     tables: Tables
     input_versions: dict[str, Any] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
 
+    @classmethod
+    def start(cls, spark, settings: JobSettings) -> RunContext:
+        return cls(spark, settings, Tables(spark, settings.lake, settings.tables))
+
+    @property
+    def job(self) -> str:
+        return self.settings.job
+
     @property
     def section(self) -> Any:
-        return getattr(self.cfg, self.job.replace("-", "_"))
+        return self.settings.section
 
     @property
     def config_hash(self) -> str:
@@ -170,30 +196,43 @@ class StepCounts:
 
 
 @contextlib.contextmanager
-def materialized(ctx: RunContext, df) -> Iterator:
-    """`df` computed once for the several reads that follow, as tables.materialize says.
-    A local checkpoint keeps rows on the executors: about half the CPU of building and
-    reading Spark's compressed columnar cache (measured on the filter bench), but a lost
-    executor fails the job where the cache would recompute the lost part, so `auto`
-    takes it only on a local master (no executor is lost there without the driver).
-    The checkpoint's blocks go when Spark's cleaner finds them unreferenced."""
+def holding(ctx: RunContext) -> Iterator[Callable]:
+    """A function that holds a frame computed once for the several reads that follow, as
+    tables.materialize says; what it held is let go when the block ends. A local
+    checkpoint keeps rows on the executors: about half the CPU of building and reading
+    Spark's compressed columnar cache (measured on the filter bench), but a lost executor
+    fails the job where the cache would recompute the lost part, so `auto` takes it only
+    on a local master (no executor is lost there without the driver). The checkpoint's
+    blocks go when Spark's cleaner finds them unreferenced."""
     from pyspark import StorageLevel
 
     from ziya_data.jobs.session import is_local
 
-    how = ctx.cfg.tables.materialize
+    how = ctx.settings.tables.materialize
     if how == "auto":
         how = "checkpoint" if is_local(ctx.spark) else "persist"
-    if how == "checkpoint":
-        yield df.localCheckpoint()
-    elif how == "persist":
-        held = df.persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            yield held
-        finally:
-            held.unpersist()
-    else:
-        yield df
+    persisted = []
+
+    def hold(df):
+        if how == "checkpoint":
+            return df.localCheckpoint()
+        if how == "persist":
+            persisted.append(df.persist(StorageLevel.MEMORY_AND_DISK))
+            return persisted[-1]
+        return df
+
+    try:
+        yield hold
+    finally:
+        for df in persisted:
+            df.unpersist()
+
+
+@contextlib.contextmanager
+def materialized(ctx: RunContext, df) -> Iterator:
+    """`df` held (see holding) for the length of the block."""
+    with holding(ctx) as hold:
+        yield hold(df)
 
 
 def write_step(
@@ -270,3 +309,17 @@ def write_step(
         )
         ctx.tables.write(kept_df, output, mode="overwrite", metadata=meta)
         return counts
+
+
+def map_batches(df, fn, *, added=None, output=None, drop: Sequence[str] = ()):
+    """`df.mapInArrow(fn)` with Spark's schema made from an adapter's pyarrow schema:
+    `output` when the adapter yields only its own columns; otherwise the input's columns
+    (less `drop` and any that `added` recomputes) followed by `added`."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+    from pyspark.sql.types import StructType
+
+    if output is not None:
+        return df.mapInArrow(fn, from_arrow_schema(output))
+    gone = set(drop) | set(added.names)
+    kept = [f for f in df.schema.fields if f.name not in gone]
+    return df.mapInArrow(fn, StructType(kept + list(from_arrow_schema(added).fields)))

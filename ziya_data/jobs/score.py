@@ -26,11 +26,22 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/score.py
     sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
 from ziya_data.jobs.config import ConfigError, option
-from ziya_data.jobs.runtime import JobError, RunContext, word_lists, write_step
+from ziya_data.jobs.runtime import (
+    REJECT_DETAIL,
+    REJECT_REASON,
+    JobError,
+    RunContext,
+    map_batches,
+    word_lists,
+    write_step,
+)
 from ziya_data.udfs.scaling import PAPER_FIT, PARAMS
 from ziya_data.udfs.segment import ZH_BACKENDS, ZH_DEFAULT
 
 LABELED_ATTRIBUTES = ("coherence", "readability")
+# Reject reasons, only when score.min_coherence / score.min_readability are set.
+LOW_COHERENCE = "low_coherence"
+LOW_READABILITY = "low_readability"
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,7 @@ def read_references(spark, tables, cfg: ScoreConfig) -> dict[str, tuple[list[str
 
 def build_embedder(cfg: ScoreConfig, references: dict[str, tuple[list[str], list[str]]]):
     """(spec for the workers, {set name: mean unit vector})."""
-    from ziya_data.udfs import rules, similarity
+    from ziya_data.udfs import similarity
 
     # The same function words as the coherence measure's (the configured word lists).
     lists = word_lists("score.rules_dir", cfg.rules_dir)["function_words"]
@@ -156,8 +167,9 @@ def build_embedder(cfg: ScoreConfig, references: dict[str, tuple[list[str], list
 def transform(docs, cfg: ScoreConfig, references: dict | None = None, embedder_spec=None):
     """deduped rows -> the same rows with attribute columns and reject columns.
     `references`: {set name: mean unit vector}; `embedder_spec` from build_embedder."""
-    from ziya_data.udfs import rules
-    from ziya_data.udfs.spark_udfs import SCORE_COLUMNS, attribute_scorer, score_output_schema
+    from pyspark.sql import functions as F
+
+    from ziya_data.adapters.score import added, attribute_scorer
 
     missing = {"doc_id", "text", "lang"} - set(docs.columns)
     if missing:
@@ -174,11 +186,16 @@ def transform(docs, cfg: ScoreConfig, references: dict | None = None, embedder_s
         "user_dict": cfg.user_dict,
         "references": {n: references[n] for n in names},
         "embedder": embedder_spec,
-        "min_coherence": cfg.min_coherence,
-        "min_readability": cfg.min_readability,
-        "replace": set(SCORE_COLUMNS) | {f"similarity_{n}" for n in names},
     }
-    return docs.mapInArrow(attribute_scorer(config), score_output_schema(docs.schema, names))
+    scored = map_batches(docs, attribute_scorer(config), added=added(names))
+    ch, ra = F.col("coherence"), F.col("readability")
+    low_ch, low_ra = ch < cfg.min_coherence, ra < cfg.min_readability
+    # bround: half-even rounding of the exact value, as Python's format rounds
+    reason = F.when(low_ch, F.lit(LOW_COHERENCE)).when(low_ra, F.lit(LOW_READABILITY))
+    detail = F.when(
+        low_ch, F.format_string(f"coherence %.3f < {cfg.min_coherence}", F.bround(ch, 3))
+    ).when(low_ra, F.format_string(f"readability %.3f < {cfg.min_readability}", F.bround(ra, 3)))
+    return scored.select("*", reason.alias(REJECT_REASON), detail.alias(REJECT_DETAIL))
 
 
 def source_summary(scored, law: dict[str, float]):
@@ -277,11 +294,9 @@ def label_agreement(scored, labels, present: list[str], flag_below: float) -> di
 # ---------------------------------------------------------------- run
 
 
-def run(spark, cfg) -> dict:
-    from ziya_data.jobs.tables import Tables
-
-    section: ScoreConfig = cfg.score
-    ctx = RunContext(spark, cfg, "score", Tables(spark, cfg.lake, cfg.tables))
+def run(spark, settings) -> dict:
+    section: ScoreConfig = settings.section
+    ctx = RunContext.start(spark, settings)
     docs = ctx.read_input(section.input)
     references = read_references(spark, ctx.tables, section)
     spec, means = build_embedder(section, references)

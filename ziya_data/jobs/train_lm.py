@@ -26,7 +26,7 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/train_lm.py
     sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
 from ziya_data.jobs.config import ConfigError, option
-from ziya_data.jobs.runtime import REJECT_REASON, JobError, RunContext
+from ziya_data.jobs.runtime import REJECT_REASON, JobError, RunContext, map_batches
 from ziya_data.udfs.segment import ZH_BACKENDS, ZH_DEFAULT
 
 MANIFEST = "manifest.json"
@@ -39,7 +39,7 @@ class TrainLmConfig:
     text_field: str = "text"
     languages: list[str] = option(["zh", "en"])
     order: int = option(5, min=2, max=6)
-    # Where models go; empty: <lake>/_models/kenlm. Must be readable by every executor.
+    # Where models go (a folder the driver can write); empty: <lake>/_models/kenlm.
     model_dir: str = ""
     # Chinese segmenter for training and scoring: jieba-rs | jieba-next | jieba (the same
     # tokens, tested; the Rust ones faster). Filter scores with the one the models were trained with.
@@ -56,12 +56,13 @@ class TrainLmConfig:
             raise ConfigError("config key 'train_lm.languages' must name at least one language")
 
 
-def model_dir(cfg) -> str:
+def model_dir(section: TrainLmConfig, lake: str) -> str:
     """The folder of the KenLM models (shared by train-lm and filter)."""
-    folder = cfg.train_lm.model_dir or f"{cfg.lake.rstrip('/')}/_models/kenlm"
-    if "://" in folder and not folder.startswith("file://"):
+    folder = section.model_dir or f"{lake.rstrip('/')}/_models/kenlm"
+    if "://" in folder and not folder.startswith("file://") or folder.startswith("dbfs:"):
         raise ConfigError(
-            "config key 'train_lm.model_dir' must be a local or mounted path (KenLM reads files)"
+            "config key 'train_lm.model_dir' must be a local or mounted path (KenLM reads "
+            "files); with the lake on object storage set it, e.g. to /dbfs/... or /Volumes/..."
         )
     return os.path.abspath(folder.removeprefix("file://"))
 
@@ -93,19 +94,19 @@ def transform(docs, cfg: TrainLmConfig):
     """Documents with `text` and `lang` -> (lang, line): one training line per paragraph."""
     from pyspark.sql import functions as F
 
-    from ziya_data.udfs.spark_udfs import lm_training_lines
+    from ziya_data.adapters.train_lm import OUTPUT, lm_training_lines
 
     docs = docs.where(F.col("lang").isin(cfg.languages)).select("lang", "text")
-    return docs.mapInArrow(lm_training_lines(cfg.zh_segmenter), "lang string, line string")
+    return map_batches(docs, lm_training_lines(cfg.zh_segmenter), output=OUTPUT)
 
 
-def _reference_docs(spark, cfg, ctx: RunContext):
+def _reference_docs(spark, ctx: RunContext):
     """The reference text with a language per document, cleaned as the clean job cleans."""
     from pyspark.sql import functions as F
 
     from ziya_data.jobs import clean, ingest
 
-    section: TrainLmConfig = cfg.train_lm
+    section: TrainLmConfig = ctx.section
     if section.input.startswith("table:"):
         docs = ctx.read_input(section.input.removeprefix("table:"))
         if "text" not in docs.columns:
@@ -120,32 +121,42 @@ def _reference_docs(spark, cfg, ctx: RunContext):
             "count": len(files),
             "fingerprint": ingest.input_fingerprint(files),
         }
-        docs = parsed.where(F.col("reason").isNull())
+        docs = parsed.where(F.col("error").isNull())
     if section.max_docs:
         docs = docs.limit(section.max_docs)
     if "lang" not in docs.columns:
         docs = docs.withColumn("doc_id", F.sha2(F.col("text"), 256))
-        docs = clean.transform(docs, cfg.clean).where(F.col(REJECT_REASON).isNull())
+        cleaning = ctx.settings.use("clean")
+        docs = clean.transform(docs, cleaning).where(F.col(REJECT_REASON).isNull())
     return docs
 
 
-def _train_one(lang: str, files: list[Path], out: Path, section: TrainLmConfig) -> dict:
+def _gather_lines(lines, languages: list[str], work: Path) -> dict[str, tuple[Path, int, int]]:
+    """The training lines, streamed to the driver one partition at a time, into
+    <work>/<lang>.txt: {lang: (file, lines, tokens)} for the languages that have any."""
+    handles = {lang: open(work / f"{lang}.txt", "w", encoding="utf-8") for lang in languages}
+    counts = {lang: [0, 0] for lang in languages}
+    try:
+        for row in lines.toLocalIterator(prefetchPartitions=True):
+            handle = handles.get(row["lang"])
+            if handle is not None:
+                handle.write(row["line"] + "\n")
+                counts[row["lang"]][0] += 1
+                counts[row["lang"]][1] += row["line"].count(" ") + 1
+    finally:
+        for handle in handles.values():
+            handle.close()
+    return {lang: (work / f"{lang}.txt", *counts[lang]) for lang in languages if counts[lang][0]}
+
+
+def _train_one(lang: str, text_file: Path, out: Path, section: TrainLmConfig) -> dict:
     lmplz, build_binary = find_tool("lmplz", section), find_tool("build_binary", section)
     arpa = out / f"{lang}.arpa"
-    lines = tokens = 0
-    with open(arpa, "wb") as arpa_out:
+    with open(arpa, "wb") as arpa_out, open(text_file, "rb") as text_in:
         proc = subprocess.Popen(
             [lmplz, "-o", str(section.order), "-S", section.lmplz_memory, "-T", str(out), "--discount_fallback"],
-            stdin=subprocess.PIPE, stdout=arpa_out, stderr=subprocess.PIPE,
+            stdin=text_in, stdout=arpa_out, stderr=subprocess.PIPE,
         )  # fmt: skip
-        assert proc.stdin is not None
-        for f in files:
-            with open(f, "rb") as fh:
-                for raw in fh:
-                    lines += 1
-                    tokens += raw.count(b" ") + 1
-                    proc.stdin.write(raw)
-        proc.stdin.close()
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         if proc.wait() != 0:
             raise JobError(
@@ -156,41 +167,35 @@ def _train_one(lang: str, files: list[Path], out: Path, section: TrainLmConfig) 
     if done.returncode != 0:
         raise JobError(f"build_binary failed for {lang}: {done.stderr.strip()[-300:]}")
     arpa.unlink()
-    return {
-        "path": str(binary),
-        "order": section.order,
-        "training_lines": lines,
-        "training_tokens": tokens,
-    }
+    return {"path": str(binary), "order": section.order}
 
 
-def run(spark, cfg) -> dict:
-    from ziya_data.jobs.tables import Tables
+def run(spark, settings) -> dict:
     from ziya_data.udfs import lm
 
-    section: TrainLmConfig = cfg.train_lm
-    ctx = RunContext(spark, cfg, "train-lm", Tables(spark, cfg.lake, cfg.tables))
-    out = Path(model_dir(cfg))
+    section: TrainLmConfig = settings.section
+    ctx = RunContext.start(spark, settings)
+    out = Path(model_dir(section, settings.lake))
     out.mkdir(parents=True, exist_ok=True)
     work = out / f"_work-{uuid.uuid4().hex[:12]}"
+    work.mkdir()
     try:
-        transform(_reference_docs(spark, cfg, ctx), section).write.partitionBy("lang").text(
-            str(work)
-        )
+        gathered = _gather_lines(transform(_reference_docs(spark, ctx), section),
+                                 section.languages, work)  # fmt: skip
         models = {}
         for lang in section.languages:
-            files = sorted((work / f"lang={lang}").glob("part-*"))
-            if not files:
+            if lang not in gathered:
                 raise JobError(
                     f"the reference text in {section.input} has no {lang} documents to train on"
                 )
-            models[lang] = _train_one(lang, files, work, section)
+            text_file, lines, tokens = gathered[lang]
+            models[lang] = _train_one(lang, text_file, work, section)
             final = out / f"{lang}.binary"
             os.replace(models[lang]["path"], final)  # atomic: a model in use is never half-written
-            models[lang]["path"] = str(final)
-            models[lang]["tokenization"] = lm.TOKENIZATIONS[lang] + (
-                f":{section.zh_segmenter}" if lang == "zh" else ""
-            )
+            models[lang].update(
+                path=str(final), training_lines=lines, training_tokens=tokens,
+                tokenization=lm.TOKENIZATIONS[lang] + (f":{section.zh_segmenter}" if lang == "zh" else ""),
+            )  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
     manifest = {

@@ -1,4 +1,6 @@
-"""Turning input records (JSON lines, text files) into documents, or reasons to reject them."""
+"""Turning input records (JSON lines, text files) into documents, or the error that makes
+one unreadable (malformed JSON, invalid UTF-8, no text field...). What is done with a
+readable record (too large, empty) the ingest job decides."""
 
 from __future__ import annotations
 
@@ -6,15 +8,13 @@ import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-# Stable reject reasons of the ingest step.
+# Why a record cannot be read: stable names, the ingest step's reject reasons.
 MALFORMED_JSON = "malformed_json"
 NOT_AN_OBJECT = "json_not_an_object"
 INVALID_UTF8 = "invalid_utf8"
 INVALID_UNICODE = "invalid_unicode"  # e.g. a lone surrogate from a \ud800 escape
 MISSING_TEXT = "missing_text"
 TEXT_NOT_STRING = "text_not_a_string"
-EMPTY_TEXT = "empty_text"
-TOO_LARGE = "too_large"
 
 
 @dataclass(frozen=True)
@@ -24,20 +24,19 @@ class Fields:
     url: str = "url"
     source: str = "source"
     fixed_source: str = ""  # when set, every record gets this source
-    max_text_bytes: int = 8_000_000
 
 
 @dataclass
 class Record:
-    """One input record: a document, or (reason set) a reject with what could be read."""
+    """One input record: a document, or (error set) what could be read of an unreadable one."""
 
     text: str | None
     url: str | None = None
     orig_id: str | None = None
     source: str | None = None
     meta: str | None = None
-    reason: str | None = None
-    detail: str | None = None
+    error: str | None = None
+    error_detail: str | None = None
 
 
 def source_from_path(path: str) -> str:
@@ -56,20 +55,16 @@ def _as_optional_str(value) -> str | None:
 
 def _checked_text(rec: Record, text, fields: Fields) -> Record:
     if text is None:
-        rec.reason, rec.detail = MISSING_TEXT, f"no field '{fields.text}'"
+        rec.error, rec.error_detail = MISSING_TEXT, f"no field '{fields.text}'"
     elif not isinstance(text, str):
-        rec.reason, rec.detail = TEXT_NOT_STRING, f"field '{fields.text}' is {type(text).__name__}"
-    elif not text.strip():
-        rec.reason = EMPTY_TEXT
-    else:
+        rec.error = TEXT_NOT_STRING
+        rec.error_detail = f"field '{fields.text}' is {type(text).__name__}"
+    elif not text.isascii():
         try:
-            size = len(text.encode("utf-8"))
+            text.encode("utf-8")
         except UnicodeEncodeError as exc:
-            rec.reason, rec.detail = INVALID_UNICODE, str(exc)[:200]
+            rec.error, rec.error_detail = INVALID_UNICODE, str(exc)[:200]
             rec.text = text.encode("utf-8", "replace").decode("utf-8")
-            return rec
-        if size > fields.max_text_bytes:
-            rec.reason, rec.detail = TOO_LARGE, f"{size} bytes > {fields.max_text_bytes}"
     return rec
 
 
@@ -82,8 +77,8 @@ def _undecodable(data: bytes, exc: UnicodeDecodeError, **fields) -> Record:
     """A reject for bytes that are not UTF-8, keeping what can be shown of them."""
     return Record(
         data.decode("utf-8", "replace"),
-        reason=INVALID_UTF8,
-        detail=f"byte offset {exc.start}",
+        error=INVALID_UTF8,
+        error_detail=f"byte offset {exc.start}",
         **fields,
     )
 
@@ -100,9 +95,9 @@ def parse_json_line(raw: bytes, path: str, fields: Fields) -> Record:
     try:
         obj = json.loads(line)
     except ValueError as exc:
-        return Record(line, source=default_source, reason=MALFORMED_JSON, detail=str(exc)[:200])
+        return Record(line, source=default_source, error=MALFORMED_JSON, error_detail=str(exc)[:200])
     if not isinstance(obj, dict):
-        return Record(line, source=default_source, reason=NOT_AN_OBJECT, detail=type(obj).__name__)
+        return Record(line, source=default_source, error=NOT_AN_OBJECT, error_detail=type(obj).__name__)
     text = obj.pop(fields.text, None)
     url = obj.pop(fields.url, None)
     orig_id = obj.get(fields.id)  # stays in meta too: it is how users trace a row back
@@ -115,7 +110,7 @@ def parse_json_line(raw: bytes, path: str, fields: Fields) -> Record:
         meta=json.dumps(obj, ensure_ascii=False, sort_keys=True) if obj else None,
     )
     rec = _checked_text(rec, text, fields)
-    if rec.reason is not None:
+    if rec.error is not None:
         # Keep what was read so the reject can be inspected.
         rec.text = _safe(line if rec.text is None else rec.text)
     rec.url, rec.orig_id, rec.meta = (

@@ -307,19 +307,14 @@ def content_length(text: str) -> int:
     return len(text) - sum(text.count(c) for c in " \n\t")
 
 
-# Stable reject reasons of the clean step.
-EMPTY_AFTER_CLEAN = "empty_after_clean"
-TOO_SHORT = "too_short"
-LANG_NOT_ALLOWED = "lang_not_allowed"
-LANG_UNCERTAIN = "lang_uncertain"
-
-
 class CleanResult(NamedTuple):
-    text: str
+    """What cleaning found out about one document (the clean job decides from it)."""
+
+    text: str | None  # the cleaned text; None when cleaning stopped before the end
     lang: str | None
     lang_score: float
-    reason: str | None
-    detail: str | None
+    pre_chars: int  # non-space characters after junk removal (steps 1-7)
+    chars: int | None  # non-space characters of the cleaned text; None as text
     operations: list[str]
 
 
@@ -332,27 +327,20 @@ def clean_document(
     langid_backend: str = "langdetect-rs",
     opencc_config: str = "t2s",
 ) -> CleanResult:
-    """The whole clean step for one document.
-
-    Too short (after junk removal) is decided before language, so a two-word reply is
-    `too_short`, not an uncertain language. A rejected document's `text` is the input.
-    """
+    """The whole clean step's work for one document, as far as it is worth doing: junk
+    removal (steps 1-7), then language identification only for a text of at least
+    `min_chars` characters, then the language's own steps (8-11) only for a language in
+    `languages` detected with at least `min_lang_score`. The job rejects a document that
+    stopped early, so the limits only spare work (and keep a two-word reply from being
+    given a language)."""
     from ziya_data.udfs import langid
 
     cleaned, ops = pre_language(text)
-    length = content_length(cleaned)
-    if length == 0:
-        return CleanResult(text, None, 0.0, EMPTY_AFTER_CLEAN, None, ops)
-    if length < min_chars:
-        return CleanResult(text, None, 0.0, TOO_SHORT, f"{length} chars < {min_chars}", ops)
+    pre_chars = content_length(cleaned)
+    if pre_chars == 0 or pre_chars < min_chars:
+        return CleanResult(None, None, 0.0, pre_chars, None, ops)
     lang, score = langid.detect(cleaned, langid_backend)
-    if lang is None or score < min_lang_score:
-        return CleanResult(text, lang, score, LANG_UNCERTAIN, f"{lang}:{score:.3f}", ops)
-    if lang not in languages:
-        return CleanResult(text, lang, score, LANG_NOT_ALLOWED, lang, ops)
+    if lang is None or score < min_lang_score or lang not in languages:
+        return CleanResult(None, lang, score, pre_chars, None, ops)
     cleaned, post_ops = post_language(cleaned, lang, opencc_config)
-    ops += post_ops
-    length = content_length(cleaned)
-    if length < min_chars:
-        return CleanResult(text, lang, score, TOO_SHORT, f"{length} chars < {min_chars}", ops)
-    return CleanResult(cleaned, lang, score, None, None, ops)
+    return CleanResult(cleaned, lang, score, pre_chars, content_length(cleaned), ops + post_ops)

@@ -3,7 +3,7 @@
 Copy this file to the DAGs folder of an Airflow that can reach `spark-submit`, and set
 the Airflow Variables `ziya_data_home` (a checkout or installed copy of the project),
 `ziya_data_lake` (the lake URI) and optionally `ziya_data_master` and `ziya_data_config`.
-Each task is `spark-submit jobs/<step>.py`, so a failed step fails its task (exit 1)
+Each task is `spark-submit ziya_data/jobs/<step>.py`, so a failed step fails its task (exit 1)
 and a re-run replaces what that step wrote before.
 """
 
@@ -23,7 +23,7 @@ def submit_command(step: str) -> str:
     master = Variable.get("ziya_data_master", default_var="yarn")
     config = Variable.get("ziya_data_config", default_var="")
     config_arg = f"--config {config} " if config else ""
-    return f"spark-submit --master {master} {home}/jobs/{step}.py {config_arg}--lake {lake}"
+    return f"spark-submit --master {master} {home}/ziya_data/jobs/{step}.py {config_arg}--lake {lake}"
 
 
 with DAG(

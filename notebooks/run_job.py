@@ -17,20 +17,16 @@ dbutils.widgets.text("overrides", "")  # noqa: F821  one section.key=value per l
 
 # COMMAND ----------
 
-import importlib
-
-from ziya_data.jobs import cli, config
-from ziya_data.jobs.registry import Config
+from ziya_data.jobs import config, registry
 
 job = dbutils.widgets.get("job")  # noqa: F821
 raw_overrides = dbutils.widgets.get("overrides").replace(";", "\n")  # noqa: F821
 overrides = [line.strip() for line in raw_overrides.splitlines() if line.strip()]
 overrides.append(f"lake={dbutils.widgets.get('lake')}")  # noqa: F821
-cfg = config.load(Config, dbutils.widgets.get("config") or None, overrides)  # noqa: F821
+cfg = config.load(registry.Config, dbutils.widgets.get("config") or None, overrides)  # noqa: F821
 
 # COMMAND ----------
 
 # `spark` is the notebook's session; the job uses it as it is and never stops it.
-module = importlib.import_module(cli.JOBS[job][0])
-result = module.run(spark, cfg)  # noqa: F821
+result = registry.run(spark, job, cfg)  # noqa: F821
 result

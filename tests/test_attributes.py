@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import SHARED_DATA, needs_shared_data
-from ziya_data.udfs import coherence, readability, scaling, segment, similarity
+from ziya_data.udfs import coherence, readability, scaling, segment, similarity, tokenizers
 
 EN_CLEAN = (
     "The city council approved a plan to widen the old bridge over the river.\n"
@@ -77,9 +77,9 @@ def test_fast_counts_equal_their_regex_definitions():
         "digits 0９٣߀𝟎 ２０ and capitals ÀÞßÿ×ÝZ@[",  # full-width, Arabic, NKo, math bold
         "",
     ]
-    common = segment.common_zh_chars(500)
+    common = tokenizers.common_zh_chars(500)
     for text in texts:
-        counts = segment.char_counts(text, 500)
+        counts = tokenizers.char_counts(text, 500)
         for name, pattern in patterns.items():
             assert getattr(counts, name) == len(pattern.findall(text)), (name, text)
         assert counts.han_common == sum(c in common for c in text), text
@@ -237,11 +237,11 @@ def test_segmented_shares_one_split():
 
 def test_user_dictionary_keeps_a_word_whole(tmp_path):
     text = "子曰学而时习之"
-    plain = segment.zh_words(text, "jieba")
+    plain = tokenizers.zh_words(text, "jieba")
     udict = tmp_path / "user.txt"
     udict.write_text("子曰学而时习之 100 n\n", encoding="utf-8")
     assert plain != [text]
-    assert segment.zh_words(text, "jieba", user_dict=str(udict)) == [text]
+    assert tokenizers.zh_words(text, "jieba", user_dict=str(udict)) == [text]
 
 
 # ---------------------------------------------------------------- similarity

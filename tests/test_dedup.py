@@ -129,15 +129,15 @@ def test_shingle_ids_stand_for_the_shingle_strings():
     assert np.array_equal(
         D.shingle_hashes("ＡＢＣ１２３汉字", "zh", 3), D.shingle_hashes("abc123汉字", "zh", 3)
     )
-    # ASCII texts take a byte path to the same words and ids as segment.en_words
+    # ASCII texts take a byte path to the same words and ids as tokenizers.en_words
     import xxhash
 
-    from ziya_data.udfs import segment
+    from ziya_data.udfs import tokenizers
 
     rng = random.Random(11)
     for _ in range(3000):
         text = "".join(rng.choice("ab Z9'_-,\n") for _ in range(rng.randint(0, 40)))
-        words = segment.en_words(text)
+        words = tokenizers.en_words(text)
         assert D._ascii_words(text) == [w.lower().encode() for w in words], text
         want = [xxhash.xxh64_intdigest(w.casefold().encode()) for w in words]
         assert np.array_equal(D.unit_ids(text, "en"), D._fmix64(np.array(want, dtype=np.uint64)))

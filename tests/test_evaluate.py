@@ -32,7 +32,7 @@ def test_tokens_count_english_words_and_chinese_characters(spark):
     assert _tokens(spark, ["The bridge opens in 2025."]) == [5]
     assert _tokens(spark, ["老桥明年通车。"]) == [6]
     assert _tokens(spark, ["Ziya2 模型"]) == [3]
-    assert _tokens(spark, ["Don't stop"]) == [2]  # inner apostrophes, as segment.en_words
+    assert _tokens(spark, ["Don't stop"]) == [2]  # inner apostrophes, as tokenizers.en_words
 
 
 def test_informativeness_measures():

@@ -11,7 +11,8 @@ import pytest
 
 from demo import prose
 from tests.conftest import SHARED_DATA, needs_shared_data
-from ziya_data.udfs import lm, segment
+from ziya_data.udfs import lm, segment, tokenizers
+from ziya_data.udfs.languages import en
 from ziya_data.udfs.textclean import remove_control_chars
 
 
@@ -23,18 +24,18 @@ def test_sentences_and_words():
         "He left!",
         "New line",
     ]
-    assert segment.en_words("Don't stop, O'Neil: 3.5%") == ["Don't", "stop", "O'Neil", "3", "5"]
+    assert tokenizers.en_words("Don't stop, O'Neil: 3.5%") == ["Don't", "stop", "O'Neil", "3", "5"]
     # ASCII text takes a byte path to the words of the Unicode pattern, and ASCII classes
     # to the language model's tokens
     rng = random.Random(2)
     every_ascii = [chr(c) for c in range(128)]
     for _ in range(3000):
         text = "".join(rng.choice(every_ascii + ["a", "'", " "] * 4) for _ in range(30))
-        assert lm.tokens(text, "en") == lm._EN_TOKEN.findall(text), repr(text)
+        assert lm.tokens(text, "en") == en._LM_TOKEN.findall(text), repr(text)
     for _ in range(3000):
         text = "".join(rng.choice("aZ9 '_-,.\n\t") for _ in range(rng.randint(0, 40)))
-        assert segment.en_words(text) == segment._EN_WORD.findall(text), text
-    assert segment.zh_words("市政府周一批准了新公园的建设预算。") == [
+        assert tokenizers.en_words(text) == tokenizers._EN_WORD.findall(text), text
+    assert tokenizers.zh_words("市政府周一批准了新公园的建设预算。") == [
         "市政府", "周一", "批准", "了", "新", "公园", "的", "建设", "预算", "。"]  # fmt: skip
 
 
@@ -43,7 +44,7 @@ RUST_BACKENDS = ("jieba-rs", "jieba-next")
 
 @pytest.mark.parametrize("backend", RUST_BACKENDS)
 def test_fast_cut_gives_jiebas_tokens(backend):
-    """zh_words hands only jieba's blocks to the Rust backend (segment._cut_no_hmm); it
+    """zh_words hands only jieba's blocks to the Rust backend (tokenizers._cut_no_hmm); it
     must give what jieba's own lcut gives, on the awkward cases too: letters and digits
     inside Chinese, hyphens (inside jieba's blocks, outside ours), CJK characters beyond
     jieba's range (inside jieba-rs's), runs of spaces, tabs, full-width marks, emoji."""
@@ -60,27 +61,27 @@ def test_fast_cut_gives_jiebas_tokens(backend):
     ]
     texts += ["".join(rng.choice(awkward) for _ in range(rng.randint(1, 40))) for _ in range(1000)]
     texts += [lm.normalize(t) for t in texts]
-    reference = segment.zh_tokenizer("jieba")
+    reference = tokenizers.zh_tokenizer("jieba")
     for text in texts:
         expected = [w for w in reference.lcut(text, HMM=False) if not w.isspace()]
-        assert segment.zh_words(text, backend) == expected, text[:40]
+        assert tokenizers.zh_words(text, backend) == expected, text[:40]
 
 
-@pytest.mark.parametrize("backend", segment.ZH_BACKENDS)
+@pytest.mark.parametrize("backend", tokenizers.ZH_BACKENDS)
 def test_segmenters_follow_a_user_dictionary(backend, tmp_path):
     udict = tmp_path / "user.txt"
     # with a frequency and tag, and without (jieba suggests one that keeps the word whole)
     udict.write_text("\ufeff子曰学而时习之 100 n\n不亦说乎\n", encoding="utf-8")
     text = "子曰学而时习之，不亦说乎"
-    assert segment.zh_words(text, backend) == list(text)
-    assert segment.zh_words(text, backend, user_dict=str(udict)) == [
+    assert tokenizers.zh_words(text, backend) == list(text)
+    assert tokenizers.zh_words(text, backend, user_dict=str(udict)) == [
         "子曰学而时习之", "，", "不亦说乎"]  # fmt: skip
 
 
 def _parity(texts):
     for backend in RUST_BACKENDS:
         diff = [
-            t[:60] for t in texts if segment.zh_words(t, backend) != segment.zh_words(t, "jieba")
+            t[:60] for t in texts if tokenizers.zh_words(t, backend) != tokenizers.zh_words(t, "jieba")
         ]
         assert diff == [], backend
 
@@ -107,9 +108,9 @@ def test_rust_segmenters_match_jieba_on_shared_data():
 
 def test_decimal_digits_are_what_the_regex_digit_class_matches():
     every = "".join(map(chr, range(0x110000)))
-    assert segment.decimal_digits() == tuple(m.start() for m in re.finditer(r"\d", every))
-    assert {ord("7"), ord("٣"), ord("７")} <= set(segment.decimal_digits())
-    assert ord("²") not in segment.decimal_digits()  # a digit, but not a decimal one
+    assert tokenizers.decimal_digits() == tuple(m.start() for m in re.finditer(r"\d", every))
+    assert {ord("7"), ord("٣"), ord("７")} <= set(tokenizers.decimal_digits())
+    assert ord("²") not in tokenizers.decimal_digits()  # a digit, but not a decimal one
 
 
 def test_normalisation_and_training_lines():
@@ -179,5 +180,5 @@ def test_common_characters_are_the_dictionarys_most_frequent():
                     freq[ch] = freq.get(ch, 0) + int(count)
     ranked = sorted(freq, key=lambda c: -freq[c])
     for n in (10, 500, 3500, len(ranked) + 5):
-        assert segment.common_zh_chars(n) == frozenset(ranked[:n]), n
-    assert {"的", "是", "中"} <= segment.common_zh_chars(500)
+        assert tokenizers.common_zh_chars(n) == frozenset(ranked[:n]), n
+    assert {"的", "是", "中"} <= tokenizers.common_zh_chars(500)

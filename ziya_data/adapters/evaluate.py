@@ -26,7 +26,7 @@ OUTPUT = pa.schema(
 
 
 def _measure_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[pa.RecordBatch]:
-    from ziya_data.udfs import quality
+    from ziya_data.udfs import languages, quality
 
     lexicon = lexicons(config["word_lists"])  # once per task
     for batch in batches:
@@ -37,7 +37,7 @@ def _measure_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterato
             k: [] for k in (*_COUNTS, "distinct_3gram", "compression_ratio", "topic")
         }
         for text, lang in zip(texts, langs):
-            lang = lang or "en"
+            lang = lang or languages.DEFAULT
             m = quality.doc_measures(text, lang, lexicon(lang), config["topics"])
             for k in cols:
                 cols[k].append(m[k])

@@ -4,6 +4,7 @@
     ziya-data [--config FILE] [--lake DIR] [--set section.key=value ...] JOB
     ziya-data JOB --help        the job's settings with their defaults
     ziya-data config            the effective config (defaults, file, overrides) as YAML
+    ziya-data bundle            the package as one zip for spark-submit --py-files
     ziya-data --version
 
 Exit codes: 0 success; 2 usage or config error (one line naming what is wrong);
@@ -92,12 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
         if hasattr(module, "add_arguments"):
             module.add_arguments(job_parser)
     for name, help_text in COMMANDS.items():
-        _add_common(sub.add_parser(name, help=help_text, description=help_text), suppress=True)
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        _add_common(command, suppress=True)
+        if name == "bundle":
+            from ziya_data import bundle
+
+            bundle.add_arguments(command)
     return parser
 
 
 # Commands that are not jobs: they start no Spark session.
-COMMANDS = {"config": "print the effective config (defaults, --config file, --set overrides) as YAML"}
+COMMANDS = {
+    "config": "print the effective config (defaults, --config file, --set overrides) as YAML",
+    "bundle": "write the package as one zip for spark-submit --py-files",
+}
 
 
 def _error(job: str, message: str) -> None:
@@ -155,6 +164,11 @@ def _driver_only(name: str, args) -> int:
     from ziya_data.jobs import registry
     from ziya_data.jobs.runtime import JobError
 
+    if name == "bundle":
+        from ziya_data import bundle
+
+        _print_result(bundle.run_local(args))
+        return EXIT_OK
     if name == "config":
         try:
             cfg = load_config(args.config, args.overrides, args.lake)

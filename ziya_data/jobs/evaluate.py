@@ -135,7 +135,7 @@ class GateFailed(JobError):
 
 def token_estimate():
     """Tokens of `text` in Spark SQL: English words (letters and digits, inner apostrophes
-    kept, as udfs.segment.en_words) plus Chinese characters, one token each. The unit of
+    kept, as udfs.tokenizers.en_words) plus Chinese characters, one token each. The unit of
     every per-1,000-token rate and of the funnel."""
     from pyspark.sql import functions as F
 

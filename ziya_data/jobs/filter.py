@@ -35,7 +35,7 @@ from ziya_data.jobs.runtime import (
     word_lists,
     write_step,
 )
-from ziya_data.udfs.segment import ZH_DEFAULT
+from ziya_data.udfs.tokenizers import ZH_DEFAULT
 
 # Reject reasons this job gives besides the rules' names.
 PERPLEXITY_REJECT = "perplexity_low_quality"

@@ -36,7 +36,7 @@ from ziya_data.jobs.runtime import (
     write_step,
 )
 from ziya_data.udfs.scaling import PAPER_FIT, PARAMS
-from ziya_data.udfs.segment import ZH_BACKENDS, ZH_DEFAULT
+from ziya_data.udfs.tokenizers import ZH_BACKENDS, ZH_DEFAULT
 
 LABELED_ATTRIBUTES = ("coherence", "readability")
 # Reject reasons, only when score.min_coherence / score.min_readability are set.
@@ -96,7 +96,10 @@ def read_references(spark, tables, cfg: ScoreConfig) -> dict[str, tuple[list[str
     max_reference_items; these are benchmark items, not documents)."""
     from pyspark.sql import functions as F
 
+    from ziya_data.udfs import languages
     from ziya_data.udfs.similarity import guess_lang
+
+    known = languages.codes()
 
     out = {}
     for name, where in sorted(cfg.references.items()):
@@ -128,19 +131,19 @@ def read_references(spark, tables, cfg: ScoreConfig) -> dict[str, tuple[list[str
                 "raise score.max_reference_items or sample it"
             )
         texts = [r["text"] for r in rows]
-        langs = [r["lang"] if r["lang"] in ("zh", "en") else guess_lang(r["text"]) for r in rows]
+        langs = [r["lang"] if r["lang"] in known else guess_lang(r["text"]) for r in rows]
         out[name] = (texts, langs)
     return out
 
 
 def build_embedder(cfg: ScoreConfig, references: dict[str, tuple[list[str], list[str]]]):
     """(spec for the workers, {set name: mean unit vector})."""
-    from ziya_data.udfs import similarity
+    from ziya_data.udfs import languages, similarity
 
     # The same function words as the coherence measure's (the configured word lists).
     lists = word_lists("score.rules_dir", cfg.rules_dir)["function_words"]
     function_words = {
-        lang: set(lists.get(lang, [])) | set(lists.get("all", [])) for lang in ("en", "zh")
+        lang: set(lists.get(lang, [])) | set(lists.get("all", [])) for lang in languages.codes()
     }
 
     if cfg.embedder == "hashed":

@@ -27,7 +27,7 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/train_lm.py
 
 from ziya_data.jobs.config import ConfigError, option
 from ziya_data.jobs.runtime import REJECT_REASON, JobError, RunContext, map_batches
-from ziya_data.udfs.segment import ZH_BACKENDS, ZH_DEFAULT
+from ziya_data.udfs.tokenizers import ZH_BACKENDS, ZH_DEFAULT
 
 MANIFEST = "manifest.json"
 
@@ -194,7 +194,7 @@ def run(spark, settings) -> dict:
             os.replace(models[lang]["path"], final)  # atomic: a model in use is never half-written
             models[lang].update(
                 path=str(final), training_lines=lines, training_tokens=tokens,
-                tokenization=lm.TOKENIZATIONS[lang] + (f":{section.zh_segmenter}" if lang == "zh" else ""),
+                tokenization=lm.tokenization(lang, section.zh_segmenter),
             )  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)

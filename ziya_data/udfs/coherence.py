@@ -24,7 +24,7 @@ import operator
 import re
 from collections import Counter
 
-from ziya_data.udfs import rules, segment
+from ziya_data.udfs import languages, rules, segment
 
 WEIGHTS = {
     "advertising": 2.0,  # share of characters in sentences selling or promoting gambling
@@ -36,8 +36,7 @@ WEIGHTS = {
     "unrelated": 1.0,  # share of characters in units unrelated to the rest
     "link_list": 1.0,  # share of lines in runs of LIST_RUN or more short lines (link lists)
 }
-LIST_RUN = 3
-SHORT_LINE = {"zh": 30, "en": 60}  # characters
+LIST_RUN = 3  # lines shorter than the language's short_line_chars
 COMPONENTS = tuple(WEIGHTS)
 UNRELATED_COSINE = 0.05
 MIN_UNIT_WORDS = 5
@@ -175,7 +174,7 @@ def score(
         "repeated_lines": repeats / n_lines,
         "repeated_title": max(0, title_copies - 1) / max(1, len(seg.all_sentences)),
         "unrelated": unrelated_share(units, unit_words),
-        "link_list": list_line_share(lines, SHORT_LINE.get(lang, 60)),
+        "link_list": list_line_share(lines, languages.get(lang).short_line_chars),
     }
     coherence = 1.0
     for name, share in shares.items():

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 import xxhash
 
-from ziya_data.udfs import segment
+from ziya_data.udfs import tokenizers
 
 # ---------------------------------------------------------------- URLs
 
@@ -132,7 +132,7 @@ def units(text: str, lang: str) -> list[str]:
     (letters and digits, width and case folded) one by one."""
     if lang == "zh":
         return list(exact_text(text))
-    return [w.casefold() for w in segment.en_words(text)]
+    return [w.casefold() for w in tokenizers.en_words(text)]
 
 
 def shingles(text: str, lang: str, n: int) -> set[str]:
@@ -186,7 +186,7 @@ _ASCII_WORD = re.compile(rb"[a-z0-9]+(?:'[a-z0-9]+)*")
 
 
 def _ascii_words(text: str) -> list[bytes]:
-    """segment.en_words of an ASCII text, lowercased, as bytes (a table and a split; the
+    """tokenizers.en_words of an ASCII text, lowercased, as bytes (a table and a split; the
     pattern only where apostrophes need it)."""
     spaced = text.encode("ascii").translate(_ASCII_WORD_CHARS)
     return _ASCII_WORD.findall(spaced) if b"'" in spaced else spaced.split()
@@ -200,7 +200,7 @@ def unit_ids(text: str, lang: str, folded: str | None = None) -> np.ndarray:
         code_points = kept.encode("utf-32-le", "surrogatepass")  # a stray surrogate: no crash
         ids = np.frombuffer(code_points, dtype=np.uint32).astype(np.uint64)
     else:  # words repeat (Zipf): a per-process cache saves most hash calls
-        words = _ascii_words(text) if text.isascii() else segment.en_words(text)
+        words = _ascii_words(text) if text.isascii() else tokenizers.en_words(text)
         values = list(map(_WORD_IDS.get, words))
         if None in values:
             values = [_new_word_id(w) if v is None else v for v, w in zip(values, words)]

@@ -2,8 +2,8 @@
 
 Normalisation follows CCNet's idea (lowercase, every digit to 0, Unicode punctuation
 unified to ASCII, non-printing characters dropped) so that the model sees the same
-form in training and in scoring. Tokens: for en, words and single punctuation marks;
-for zh, jieba words (HMM off, see `udfs.segment`). Each paragraph (line) is one KenLM
+form in training and in scoring. Tokens are the language profile's: for en, words and
+single punctuation marks; for zh, jieba words (HMM off, see `udfs.tokenizers`). Each paragraph (line) is one KenLM
 sentence with begin and end markers.
 
 A document's perplexity is token-weighted over its paragraphs:
@@ -12,15 +12,13 @@ A document's perplexity is token-weighted over its paragraphs:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
-from ziya_data.udfs import segment
+from ziya_data.udfs import languages, segment, tokenizers
 from ziya_data.udfs.textclean import remove_control_chars
 
 NORMALIZATION = "lower+digits0+ascii-punct"
-TOKENIZATIONS = {"en": "words+punct", "zh": "jieba-words"}
 
 _PUNCT = str.maketrans(
     {
@@ -58,18 +56,13 @@ _PUNCT = str.maketrans(
         "‚": "'",
     }
 )
-_EN_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]")
-# The same tokens for ASCII text with ASCII classes, which the regex engine checks faster.
-_EN_TOKEN_ASCII = re.compile(
-    r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*|[\x00-\x08\x0e-\x1b!-/:-@\[-^`{-\x7f]"
-)
 
 
 @cache
 def _normalize_table() -> dict[int, str]:
     """The normalisation's character rules, as a str.translate table: punctuation unified,
     every digit to 0 (normalize applies them through _code_point_table)."""
-    return {**_PUNCT, **dict.fromkeys(segment.decimal_digits(), "0")}
+    return {**_PUNCT, **dict.fromkeys(tokenizers.decimal_digits(), "0")}
 
 
 @cache
@@ -104,14 +97,18 @@ def normalize(text: str) -> str:
     return remove_control_chars(text)
 
 
-def tokens(paragraph: str, lang: str, zh_backend: str = segment.ZH_DEFAULT) -> list[str]:
-    """Tokens of one normalised paragraph."""
-    if lang == "zh":
-        return segment.zh_words(paragraph, zh_backend)
-    return (_EN_TOKEN_ASCII if paragraph.isascii() else _EN_TOKEN).findall(paragraph)
+def tokens(paragraph: str, lang: str, zh_backend: str = tokenizers.ZH_DEFAULT) -> list[str]:
+    """Tokens of one normalised paragraph (the language profile's lm_tokens)."""
+    return languages.get(lang).lm_tokens(paragraph, zh_backend)
 
 
-def training_lines(text: str, lang: str, zh_backend: str = segment.ZH_DEFAULT) -> list[str]:
+def tokenization(lang: str, zh_backend: str) -> str:
+    """How a model's manifest names its tokens (with the segmenter, where it matters)."""
+    language = languages.get(lang)
+    return language.lm_tokenization + (f":{zh_backend}" if language.uses_segmenter else "")
+
+
+def training_lines(text: str, lang: str, zh_backend: str = tokenizers.ZH_DEFAULT) -> list[str]:
     """A document as KenLM training lines: one line of space-separated tokens per paragraph."""
     out = []
     for para in segment.paragraphs(normalize(text)):
@@ -141,7 +138,7 @@ class Perplexity:
 
 
 def perplexity(
-    text: str, lang: str, model_path: str, zh_backend: str = segment.ZH_DEFAULT
+    text: str, lang: str, model_path: str, zh_backend: str = tokenizers.ZH_DEFAULT
 ) -> Perplexity:
     """Token-weighted perplexity of a document under the model at `model_path`."""
     model = load_model(model_path)

@@ -22,7 +22,7 @@ import zlib
 from pathlib import Path
 
 from ziya_data import resources
-from ziya_data.udfs import rules, segment
+from ziya_data.udfs import languages, rules, tokenizers
 
 _HTML = re.compile(
     r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|&(?:nbsp|amp|lt|gt|quot|#\d+);|<script|javascript:",
@@ -49,7 +49,11 @@ def load_topics(folder=None) -> dict[str, dict[str, frozenset[str]]]:
 
 
 def distinct_3gram_share(text: str, lang: str) -> float:
-    units = list("".join(text.split())) if lang == "zh" else segment.en_words(text.lower())
+    """Distinct share of the 3-grams of the language's units (characters or words)."""
+    if languages.get(lang).counts_chars:
+        units = list("".join(text.split()))
+    else:
+        units = tokenizers.en_words(text.lower())
     grams = [tuple(units[i : i + 3]) for i in range(len(units) - 2)]
     return len(set(grams)) / len(grams) if grams else 1.0
 
@@ -63,10 +67,10 @@ def topic(text: str, lang: str, topics: dict[str, dict[str, frozenset[str]]]) ->
     lexicons = topics.get(lang, {})
     if not lexicons:
         return "other"
-    if lang == "zh":
-        words = set(segment.zh_words(text))
-    else:
-        words = {w.lower() for w in segment.en_words(text)}
+    language = languages.get(lang)
+    words = set(language.word_cutter(tokenizers.ZH_DEFAULT, "")(text))
+    if language.cased:
+        words = {w.lower() for w in words}
     best, best_hits = "other", MIN_TOPIC_TERMS - 1
     for name in sorted(lexicons):
         hits = len(words & lexicons[name])

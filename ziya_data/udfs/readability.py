@@ -27,7 +27,7 @@ import functools
 import itertools
 import re
 
-from ziya_data.udfs import rules, segment
+from ziya_data.udfs import languages, rules, segment, tokenizers
 
 # Weight of each error rate in `correctness` (a rate of 1/weight alone makes it 0).
 WEIGHTS = {
@@ -68,8 +68,6 @@ _REPEATED = re.compile(r"([,，。！？!?；;：:、])\1+")
 # skip to them; `_space_before_marks` checks the word character before.
 _EN_SPACE_BEFORE = re.compile(r"\s+(?:[,;:!?](?!\w)|\.(?=\s|$))")
 _LINE_OPENS_WITH_MARK = re.compile(r"^\s*[,，。;；:：!！?？、]")
-_ZH_HALF_WIDTH = re.compile(r"[\u4e00-\u9fff][,;:!?]|[,;:!?][\u4e00-\u9fff]")
-_EN_FULL_WIDTH = re.compile(r"[，。；：！？、]")
 _MOJIBAKE = re.compile(r"[\ufffd\ue000-\uf8ff]|[ÃÂ][\u0080-\u00bf]|â€|ï¼|ã€")
 _MOJIBAKE_FIRST = re.compile(r"[\ufffd\ue000-\uf8ffÃÂâïã]")  # a character _MOJIBAKE starts with
 _TRAILING_CUT = re.compile(r"(?:[,，、;；:：\-—]|\.\.\.|…)\s*$")
@@ -161,8 +159,9 @@ def score(
     out: dict[str, float] = {}
 
     n_words = seg.word_count
-    if lang == "zh":
-        chars = segment.char_counts(text)
+    language = languages.get(lang)
+    if language.ease == "sentence_length":
+        chars = tokenizers.char_counts(text)
         common_share = chars.han_common / chars.han if chars.han else 0.0
         sentence_chars = sum(len(s.strip()) for s in sents) / n_sent
         out["mean_sentence_chars"] = sentence_chars
@@ -183,14 +182,13 @@ def score(
         "repeated_punctuation": len(_REPEATED.findall(text)) / n_sent,
         "improper_punctuation": (
             sum(bool(_LINE_OPENS_WITH_MARK.match(p)) for p in paragraphs)
-            + (_space_before_marks(text) if lang == "en" else 0)
+            + (_space_before_marks(text) if language.unspaced_marks else 0)
         )
         / n_sent,
-        "mixed_width": len((_ZH_HALF_WIDTH if lang == "zh" else _EN_FULL_WIDTH).findall(text))
-        / n_sent,
-        "missing_final": _missing_final_share(paragraphs, lang),
+        "mixed_width": len(language.wrong_width_marks.findall(text)) / n_sent,
+        "missing_final": _missing_final_share(paragraphs, language.heading_chars),
         "lowercase_start": (
-            sum(s.lstrip("\"'“‘([")[:1].islower() for s in sents) / n_sent if lang == "en" else 0.0
+            sum(s.lstrip("\"'“‘([")[:1].islower() for s in sents) / n_sent if language.cased else 0.0
         ),
         "garbled": _garbled_share(text, seg.terms(lexicon)),
         "incomplete_ending": float(_incomplete(paragraphs)),
@@ -202,11 +200,10 @@ def score(
     return out
 
 
-def _missing_final_share(paragraphs: list[str], lang: str) -> float:
+def _missing_final_share(paragraphs: list[str], heading_chars: int) -> float:
     # Headings and captions are short and end without a mark by design: only longer
-    # paragraphs count (25 characters in zh, 60 in en: beyond any usual heading).
-    floor = 25 if lang == "zh" else 60
-    long = [p.rstrip() for p in paragraphs if len(p.strip()) >= floor]
+    # paragraphs count (the language's heading_chars: 25 in zh, 60 in en).
+    long = [p.rstrip() for p in paragraphs if len(p.strip()) >= heading_chars]
     if not long:
         return 0.0
     return sum(not p.endswith(rules.TERMINAL_MARKS) for p in long) / len(long)

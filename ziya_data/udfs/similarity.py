@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import xxhash
 
-from ziya_data.udfs import segment
+from ziya_data.udfs import languages, segment
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BUCKETS: dict[tuple[int, int], dict[str, int]] = {}
@@ -53,7 +53,9 @@ def features(
 def default_function_words() -> dict[str, set[str]]:
     from ziya_data.udfs import rules
 
-    return {lang: rules.default_lexicon(lang).terms["function_words"] for lang in ("en", "zh")}
+    return {
+        lang: rules.default_lexicon(lang).terms["function_words"] for lang in languages.codes()
+    }
 
 
 class HashedEmbedder:

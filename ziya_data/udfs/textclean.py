@@ -32,6 +32,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from ziya_data.udfs import languages
+
 # ---------------------------------------------------------------- 1-2 encoding
 
 
@@ -172,7 +174,7 @@ def normalize_unicode(text: str, lang: str) -> str:
     """NFKC, keeping full-width punctuation in Chinese text (see the module docstring)."""
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text
-    if lang != "zh":
+    if not languages.get(lang).fullwidth_punctuation:
         return unicodedata.normalize("NFKC", text)
     parts = _ZH_KEEP_WIDTH.split(text)
     # Odd positions are the kept runs.
@@ -226,10 +228,11 @@ def fix_punctuation(text: str, lang: str) -> str:
         text = _LONG_ELLIPSIS.sub("……", text)
         text = _SEPARATOR_RUN.sub(" ", text)
     text = _LEADING_MARK.sub("", text)
-    if lang == "zh":
+    language = languages.get(lang)
+    if language.fullwidth_punctuation:
         if not text.isascii():
             text = _ASCII_MARK_IN_ZH.sub(lambda m: _TO_FULL_WIDTH[m.group(1)], text)
-    elif (
+    elif language.unspaced_marks and (
         " ," in text or " ." in text or " ;" in text or " :" in text or " !" in text or " ?" in text
     ):
         text = _SPACE_BEFORE_MARK.sub(_drop_space_after_word, text)
@@ -294,7 +297,9 @@ def post_language(text: str, lang: str, opencc_config: str = "t2s") -> tuple[str
         ("normalize_unicode", lambda t: normalize_unicode(t, lang)),
         (
             "to_simplified",
-            (lambda t: to_simplified(t, opencc_config)) if lang == "zh" else (lambda t: t),
+            (lambda t: to_simplified(t, opencc_config))
+            if languages.get(lang).simplify_script
+            else (lambda t: t),
         ),
         ("fix_punctuation", lambda t: fix_punctuation(t, lang)),
         ("normalize_whitespace", normalize_whitespace),

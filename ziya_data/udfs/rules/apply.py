@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ziya_data.udfs import segment
+from ziya_data.udfs import languages, segment
 from ziya_data.udfs.rules.document import Doc, seed_ngram_profiles
 from ziya_data.udfs.rules.lexicon import Lexicon
 from ziya_data.udfs.rules.pii import PII_MIN_DIGITS, mask_pii, may_hold_pii
@@ -136,7 +136,5 @@ def _sentence_pass(line, lang, lexicon, settings, sent_rules, search, removed, h
                 continue
             sentence = masked
         kept.append(sentence)
-    if lang == "zh":
-        return "".join(kept)
-    return " ".join(s.strip() for s in kept)
+    return languages.get(lang).join_sentences(kept)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from ziya_data.udfs import segment
+from ziya_data.udfs import languages, tokenizers
 from ziya_data.udfs.rules.lexicon import Lexicon
 from ziya_data.udfs.rules.ngrams import NgramProfile, ngram_profiles
 
@@ -20,6 +20,7 @@ class Doc:
 
     def __init__(self, text: str, lang: str, lexicon: Lexicon):
         self.text, self.lang, self.lexicon = text, lang, lexicon
+        self.language = languages.get(lang)
 
     @cached_property
     def lines(self) -> list[str]:
@@ -36,19 +37,20 @@ class Doc:
 
     @cached_property
     def words(self) -> list[str]:
-        return segment.en_words(self.text)
+        return tokenizers.en_words(self.text)
 
     @cached_property
     def units(self) -> list[str]:
-        """Words for en, non-space characters for zh."""
-        return self.words if self.lang == "en" else list(self._zh_chars)
+        """What the language counts: non-space characters (zh) or words (en)."""
+        return list(self._chars) if self.language.counts_chars else self.words
 
     @cached_property
     def unit_count(self) -> int:
-        return len(self.words) if self.lang == "en" else len(self._zh_chars)
+        return len(self._chars) if self.language.counts_chars else len(self.words)
 
     @cached_property
-    def _zh_chars(self) -> str:
+    def _chars(self) -> str:
+        """The non-space characters."""
         return "".join(self.text.split())
 
     @cached_property
@@ -59,7 +61,8 @@ class Doc:
         return sum(1 for m in self.matches if m[2] == category)
 
     def ngram_n(self, n: int) -> int:
-        return n if self.lang == "en" else 2 * n
+        """The n of an n-gram rule in this language's units."""
+        return n * self.language.ngram_scale
 
     @cached_property
     def _unit_ids(self):
@@ -129,7 +132,7 @@ class Doc:
         if top < 2 or len(lengths) < n:
             return 0.0  # no 2-gram repeats, so no n-gram does
         offsets = self._unit_offsets
-        if self.lang == "zh":
+        if self.language.counts_chars:
             widest = n  # a unit is one character
         else:
             widest = int((offsets[n:] - offsets[:-n]).max())
@@ -145,11 +148,11 @@ class Doc:
     def count(self, pattern: re.Pattern) -> int:
         return len(pattern.findall(self.text))
 
-    def char_counts(self, common_n: int = 3500) -> segment.CharCounts:
-        """Digits, capitals and Chinese characters (segment.char_counts), once per n."""
+    def char_counts(self, common_n: int = 3500) -> tokenizers.CharCounts:
+        """Digits, capitals and Chinese characters (tokenizers.char_counts), once per n."""
         cache = self.__dict__.setdefault("_char_counts", {})
         if common_n not in cache:
-            cache[common_n] = segment.char_counts(self.text, common_n)
+            cache[common_n] = tokenizers.char_counts(self.text, common_n)
         return cache[common_n]
 
 
@@ -158,8 +161,8 @@ def unit_ids(docs: list[Doc]):
     ids and one of float lengths: a character's code point, a word's hash."""
     import numpy as np
 
-    if docs and docs[0].lang == "zh":
-        text = "".join(d._zh_chars for d in docs).encode("utf-32-le", "surrogatepass")
+    if docs and docs[0].language.counts_chars:
+        text = "".join(d._chars for d in docs).encode("utf-32-le", "surrogatepass")
         ids = np.frombuffer(text, dtype=np.uint32).astype(np.uint64)
         return ids, np.ones(len(ids))
     words = [w for d in docs for w in d.words]
@@ -177,10 +180,10 @@ def seed_ngram_profiles(docs: list[Doc]) -> None:
 
     groups: dict[tuple, list[Doc]] = {}
     for d in docs:
-        groups.setdefault((d.lang == "zh", d.ngram_n(2)), []).append(d)
+        groups.setdefault((d.language.counts_chars, d.ngram_n(2)), []).append(d)
     for (chars, n), group in groups.items():
         ids, lengths = unit_ids(group)
-        sizes = [len(d._zh_chars) if chars else len(d.words) for d in group]
+        sizes = [len(d._chars) if chars else len(d.words) for d in group]
         bounds = np.concatenate(([0], np.cumsum(sizes)))
         profiles, repeats = ngram_profiles(ids, lengths, bounds, n)
         for d, a, b, profile in zip(group, bounds[:-1].tolist(), bounds[1:].tolist(), profiles):

@@ -1,8 +1,10 @@
 """Document rules: each looks at the whole text and returns a detail (the measured value)
 when the document should be rejected, else None. Structural rules (navigation bars,
 forms, short lines) come first, so a menu page is rejected as a menu, not merely as
-short. Units: en counts words, zh characters; n-gram rules use words for en and
-characters for zh with n doubled (a Chinese word is about two characters).
+short. Units are the language profile's: en counts words, zh characters; n-gram rules
+use words for en and characters for zh with n doubled (a Chinese word is about two
+characters). Where a rule has a threshold per kind of unit (en_*, zh_*), the zh_ one
+applies to every language that counts characters.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def short_line_ratio(doc: Doc, p) -> str | None:
     """Most lines are short fragments (menus, lists of links, tag clouds)."""
     if len(doc.lines) < p["min_lines"]:
         return None
-    limit = p["en_chars"] if doc.lang == "en" else p["zh_chars"]
+    limit = p["zh_chars"] if doc.language.counts_chars else p["en_chars"]
     share = sum(len(ln) < limit for ln in doc.lines) / len(doc.lines)
     return f"{share:.2f} of lines" if share > p["max_share"] else None
 
@@ -139,8 +141,8 @@ def top_4gram_share(doc: Doc, p) -> str | None:
 
 
 def _limit(doc: Doc, p) -> float:
-    """The language's threshold: zh_max_share for Chinese where the rule has one."""
-    return p.get("zh_max_share", p["max_share"]) if doc.lang == "zh" else p["max_share"]
+    """The language's threshold: zh_max_share where characters are counted and the rule has one."""
+    return p.get("zh_max_share", p["max_share"]) if doc.language.counts_chars else p["max_share"]
 
 
 def _repeats_above(doc: Doc, k: int, limit: float) -> str | None:
@@ -347,9 +349,9 @@ def stop_words(doc: Doc, p) -> str | None:
 @rule("document", en_min_words=30, zh_min_chars=50)
 def doc_too_short(doc: Doc, p) -> str | None:
     """Too little text to be a useful training document."""
-    if doc.lang == "en":
-        return f"{len(doc.words)} words" if len(doc.words) < p["en_min_words"] else None
-    return f"{doc.chars} chars" if doc.chars < p["zh_min_chars"] else None
+    if doc.language.counts_chars:
+        return f"{doc.chars} chars" if doc.chars < p["zh_min_chars"] else None
+    return f"{len(doc.words)} words" if len(doc.words) < p["en_min_words"] else None
 
 
 @rule("document", max_chars=500_000)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ziya_data import resources
+from ziya_data.udfs import languages
 
 CATEGORIES = (
     "toxic_explicit", "toxic_violent", "toxic_terrorist", "toxic_discriminatory", "advertising", "gambling",
@@ -66,6 +67,7 @@ class Lexicon:
         import ahocorasick
 
         self.lang = lang
+        self.whole_words = languages.get(lang).whole_word_terms
         self.terms: dict[str, set[str]] = {}
         categories_of: dict[str, list[str]] = {}
         for category, by_lang in lists.items():
@@ -89,7 +91,7 @@ class Lexicon:
         out = []
         for last, (length, categories) in self.automaton.iter(low):
             start, end = last + 1 - length, last + 1
-            if self.lang != "zh" and not _whole_word(low, start, end):
+            if self.whole_words and not _whole_word(low, start, end):
                 continue
             out += [(start, end, c) for c in categories]
         return out

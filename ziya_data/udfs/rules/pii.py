@@ -60,7 +60,7 @@ PII_RULES = [  # order matters: ID numbers before cards before phones, so one nu
 ]
 for _pii in PII_RULES:
     REGISTRY[_pii.name] = Rule(
-        _pii.name, "sentence", ("en", "zh"), {}, _pii.find, f"Privacy: masks {_pii.mask}", _pii.mask
+        _pii.name, "sentence", None, {}, _pii.find, f"Privacy: masks {_pii.mask}", _pii.mask
     )
 
 

@@ -19,7 +19,7 @@ LEVELS = ("document", "paragraph", "sentence")
 class Rule:
     name: str  # also the reject reason
     level: str
-    languages: tuple[str, ...]
+    languages: tuple[str, ...] | None  # None: every language
     params: dict[str, float]
     check: Callable
     description: str
@@ -29,8 +29,9 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(level: str, languages: tuple[str, ...] = ("en", "zh"), **params: float):
-    """Register the decorated check under its function name."""
+def rule(level: str, languages: tuple[str, ...] | None = None, **params: float):
+    """Register the decorated check under its function name; `languages`: the codes it
+    applies to (None: all)."""
     if level not in LEVELS:
         raise ValueError(f"unknown rule level {level!r}")
 
@@ -67,7 +68,8 @@ class Settings:
         if (level, lang) not in cache:
             cache[(level, lang)] = [
                 r for r in REGISTRY.values()
-                if r.level == level and lang in r.languages and r.name not in self.disabled and r.masks is None
+                if r.level == level and (r.languages is None or lang in r.languages)
+                and r.name not in self.disabled and r.masks is None
             ]  # fmt: skip
         return cache[(level, lang)]
 
@@ -92,6 +94,8 @@ def rule_table() -> str:
         "| rule (= reject reason) | level | languages | defaults | catches |",
         "|---|---|---|---|---|",
     ]
+    from ziya_data.udfs import languages
+
     for r in REGISTRY.values():
         params = (
             ", ".join(
@@ -100,6 +104,7 @@ def rule_table() -> str:
             or "-"
         )
         rows.append(
-            f"| `{r.name}` | {r.level} | {','.join(r.languages)} | {params} | {r.description} |"
+            f"| `{r.name}` | {r.level} | {','.join(r.languages or languages.codes())} | {params} "
+            f"| {r.description} |"
         )
     return "\n".join(rows) + "\n"

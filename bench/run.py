@@ -147,7 +147,9 @@ def main(argv=None) -> int:
             "filter" in args.steps.split(",")
             and not (Path(train_lm.model_dir(cfg.train_lm, cfg.lake)) / train_lm.MANIFEST).exists()
         ):
-            registry.run(spark, "train-lm", cfg)  # the models filter scores with; not part of any measurement
+            registry.run(
+                spark, "train-lm", cfg
+            )  # the models filter scores with; not part of any measurement
         for step in args.steps.split(","):
             if step == "ingest":
                 files = sorted(str(p) for p in (data / "corpus").glob("*.jsonl.gz"))

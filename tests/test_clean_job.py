@@ -138,7 +138,9 @@ def test_rerun_replaces_and_other_inputs_keep_their_columns(spark, demo_lake, tm
         ),
         "reviews",
     )
-    registry.run(spark, "clean", make_config(other, "clean.input=reviews", "clean.output=reviews_clean"))
+    registry.run(
+        spark, "clean", make_config(other, "clean.input=reviews", "clean.output=reviews_clean")
+    )
     (row,) = delta_rows(other / "reviews_clean")
     assert (row["stars"], row["lang"]) == (5, "en")
     with pytest.raises(JobError, match="input table 'nothing' does not exist"):

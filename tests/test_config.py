@@ -131,5 +131,8 @@ def test_folder_settings_fall_back_to_the_bundled_data_and_name_the_key(tmp_path
         word_lists("score.rules_dir", "/nowhere/rules")
     # A misspelt category would silently switch a rule off: it is an error naming the file.
     (tmp_path / "gamblng.en.txt").write_text("slots\n", encoding="utf-8")
-    with pytest.raises(JobError, match="filter.rules_dir: word list 'gamblng.en.txt' names unknown category 'gamblng'"):
+    with pytest.raises(
+        JobError,
+        match="filter.rules_dir: word list 'gamblng.en.txt' names unknown category 'gamblng'",
+    ):
         word_lists("filter.rules_dir", str(tmp_path))

@@ -290,10 +290,14 @@ def test_incremental_run_equals_a_full_run(spark, demo_clean):
                            "dedup.duplicates=full_duplicates")  # fmt: skip
     full = registry.run(spark, "dedup", full_cfg)
     inc_cfg = make_config(lake, "dedup.index=inc_index")
-    first = registry.run(spark, "dedup", make_config(lake, "dedup.index=inc_index", "dedup.input=batch_old"))
+    first = registry.run(
+        spark, "dedup", make_config(lake, "dedup.index=inc_index", "dedup.input=batch_old")
+    )
     n_old = old.count()
     assert first["keyed_now"] == n_old and first["keys_from_index"] == 0
-    second = registry.run(spark, "dedup", make_config(lake, "dedup.index=inc_index", "dedup.input=batch_all"))
+    second = registry.run(
+        spark, "dedup", make_config(lake, "dedup.index=inc_index", "dedup.input=batch_all")
+    )
     assert second["keys_from_index"] == n_old
     assert second["keyed_now"] == everything.count() - n_old
     assert (

@@ -47,7 +47,9 @@ def test_generator_is_deterministic_and_complete(tmp_path):
 
 def test_demo_corpus_ingests_with_expected_rejects(spark, lake, tmp_path):
     summary = corpus.write(tmp_path / "demo", 400)
-    result = registry.run(spark, "ingest", make_config(lake, f"ingest.input={tmp_path / 'demo' / 'corpus'}"))
+    result = registry.run(
+        spark, "ingest", make_config(lake, f"ingest.input={tmp_path / 'demo' / 'corpus'}")
+    )
     assert result["rows_in"] == summary["input_lines"]
     assert result["kept"] == summary["documents"]
     assert result["reasons"] == summary["broken_lines"]

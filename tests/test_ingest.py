@@ -172,7 +172,9 @@ def test_ingest_parquet_and_text_files(spark, lake, tmp_path):
 
 def test_ingest_user_errors(spark, lake, tmp_path):
     with pytest.raises(JobError, match="matches no files"):
-        registry.run(spark, "ingest", make_config(lake, f"ingest.input={tmp_path / 'nothing*.jsonl'}"))
+        registry.run(
+            spark, "ingest", make_config(lake, f"ingest.input={tmp_path / 'nothing*.jsonl'}")
+        )
     spark.createDataFrame([("x",)], "content string").write.parquet(str(tmp_path / "p"))
     with pytest.raises(JobError, match="ingest.text_field 'text' is not a column"):
         registry.run(spark, "ingest", make_config(lake, f"ingest.input={tmp_path / 'p'}/*.parquet"))

@@ -81,7 +81,9 @@ def test_segmenters_follow_a_user_dictionary(backend, tmp_path):
 def _parity(texts):
     for backend in RUST_BACKENDS:
         diff = [
-            t[:60] for t in texts if tokenizers.zh_words(t, backend) != tokenizers.zh_words(t, "jieba")
+            t[:60]
+            for t in texts
+            if tokenizers.zh_words(t, backend) != tokenizers.zh_words(t, "jieba")
         ]
         assert diff == [], backend
 

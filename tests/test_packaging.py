@@ -38,7 +38,9 @@ def _source_resources() -> dict[str, str]:
 def test_resources_list_every_data_file_of_the_source_tree():
     expected = _source_resources()
     assert sorted(resources.listing()) == sorted(expected)
-    assert {"conf/pipeline.yaml", "conf/rules/gambling.zh.txt", "conf/topics/sports.en.txt"} <= set(expected)
+    assert {"conf/pipeline.yaml", "conf/rules/gambling.zh.txt", "conf/topics/sports.en.txt"} <= set(
+        expected
+    )
 
 
 def test_wheel_installs_in_a_fresh_venv_and_finds_every_resource(tmp_path):

@@ -387,7 +387,9 @@ def test_vowelless_pattern_of_ascii_text_counts_as_the_unicode_one():
     rng = random.Random(10)
     for _ in range(3000):
         text = "".join(rng.choice("bcdxyzaeiBC_9 '-.\n") for _ in range(rng.randint(0, 40)))
-        assert len(document_rules._VOWELLESS_WORD_ASCII.findall(text)) == len(document_rules._VOWELLESS_WORD.findall(text))
+        assert len(document_rules._VOWELLESS_WORD_ASCII.findall(text)) == len(
+            document_rules._VOWELLESS_WORD.findall(text)
+        )
 
 
 def test_repeated_chain_share_bounds_the_repeated_share():

@@ -116,7 +116,12 @@ def test_clean_document_reports_operations_and_measures():
     ]
     # Work stops where the job will reject: too short for a language, or not a kept one.
     short = T.clean_document("ok 👍")
-    assert (short.text, short.lang, short.pre_chars, short.operations) == (None, None, 2, ["remove_emoji"])
+    assert (short.text, short.lang, short.pre_chars, short.operations) == (
+        None,
+        None,
+        2,
+        ["remove_emoji"],
+    )
     assert T.clean_document("😀😀😀").pre_chars == 0
     german = T.clean_document("Der Stadtrat hat gestern einen neuen Plan vorgestellt.")
     assert (german.text, german.lang, german.chars) == (None, "de", None)

@@ -49,7 +49,9 @@ def write_zip(out_dir: str | Path) -> Path:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--out", default="dist", metavar="DIR", help="folder for the zip (default dist)")
+    parser.add_argument(
+        "--out", default="dist", metavar="DIR", help="folder for the zip (default dist)"
+    )
 
 
 def run_local(args) -> dict:

@@ -42,4 +42,3 @@ def cleaner(settings: dict) -> Callable:
     """mapInArrow function applying `udfs.textclean.clean_document(**settings)` to `text`:
     the input's columns plus ADDED."""
     return functools.partial(_clean_batches, settings=settings)
-

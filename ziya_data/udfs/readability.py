@@ -188,7 +188,9 @@ def score(
         "mixed_width": len(language.wrong_width_marks.findall(text)) / n_sent,
         "missing_final": _missing_final_share(paragraphs, language.heading_chars),
         "lowercase_start": (
-            sum(s.lstrip("\"'“‘([")[:1].islower() for s in sents) / n_sent if language.cased else 0.0
+            sum(s.lstrip("\"'“‘([")[:1].islower() for s in sents) / n_sent
+            if language.cased
+            else 0.0
         ),
         "garbled": _garbled_share(text, seg.terms(lexicon)),
         "incomplete_ending": float(_incomplete(paragraphs)),

@@ -95,9 +95,13 @@ def parse_json_line(raw: bytes, path: str, fields: Fields) -> Record:
     try:
         obj = json.loads(line)
     except ValueError as exc:
-        return Record(line, source=default_source, error=MALFORMED_JSON, error_detail=str(exc)[:200])
+        return Record(
+            line, source=default_source, error=MALFORMED_JSON, error_detail=str(exc)[:200]
+        )
     if not isinstance(obj, dict):
-        return Record(line, source=default_source, error=NOT_AN_OBJECT, error_detail=type(obj).__name__)
+        return Record(
+            line, source=default_source, error=NOT_AN_OBJECT, error_detail=type(obj).__name__
+        )
     text = obj.pop(fields.text, None)
     url = obj.pop(fields.url, None)
     orig_id = obj.get(fields.id)  # stays in meta too: it is how users trace a row back

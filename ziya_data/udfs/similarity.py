@@ -53,9 +53,7 @@ def features(
 def default_function_words() -> dict[str, set[str]]:
     from ziya_data.udfs import rules
 
-    return {
-        lang: rules.default_lexicon(lang).terms["function_words"] for lang in languages.codes()
-    }
+    return {lang: rules.default_lexicon(lang).terms["function_words"] for lang in languages.codes()}
 
 
 class HashedEmbedder:

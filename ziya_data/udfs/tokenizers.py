@@ -194,7 +194,6 @@ def en_words(text: str) -> list[str]:
     return _ASCII_WORD.findall(spaced) if "'" in spaced else spaced.split()
 
 
-
 @cache
 def common_zh_chars(n: int = 3500) -> frozenset[str]:
     """The `n` most frequent Chinese characters by jieba's dictionary (a frequency list that
@@ -289,4 +288,3 @@ def char_counts(text: str, common_n: int = 3500) -> CharCounts:
     code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     counts = np.bincount(_class_table(common_n)[code_points], minlength=len(_CLASS_OF))
     return CharCounts(*map(int, counts[1:]))
-

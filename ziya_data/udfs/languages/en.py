@@ -16,7 +16,9 @@ _FULL_WIDTH = re.compile(r"[，。；：！？、]")
 # Words and single punctuation marks; for ASCII text the same with ASCII classes, which
 # the regex engine checks faster (tested equal).
 _LM_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]")
-_LM_TOKEN_ASCII = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*|[\x00-\x08\x0e-\x1b!-/:-@\[-^`{-\x7f]")
+_LM_TOKEN_ASCII = re.compile(
+    r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*|[\x00-\x08\x0e-\x1b!-/:-@\[-^`{-\x7f]"
+)
 
 
 def sentences(line: str) -> list[str]:

@@ -21,6 +21,7 @@ from ziya_data.udfs.rules.registry import REGISTRY, Settings
 TOO_SHORT_AFTER_FILTER = "too_short_after_filter"
 _BLANK_RUN = re.compile(r"\n{3,}")
 
+
 @dataclass
 class Outcome:
     text: str
@@ -137,4 +138,3 @@ def _sentence_pass(line, lang, lexicon, settings, sent_rules, search, removed, h
             sentence = masked
         kept.append(sentence)
     return languages.get(lang).join_sentences(kept)
-

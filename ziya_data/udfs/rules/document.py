@@ -190,4 +190,3 @@ def seed_ngram_profiles(docs: list[Doc]) -> None:
             d.__dict__["_unit_ids"] = (ids[a:b], lengths[a:b])
             d.__dict__["_base_repeats"] = repeats[a:b]
             d.__dict__.setdefault("_ngram_cache", {})[n] = profile
-

@@ -358,4 +358,3 @@ def doc_too_short(doc: Doc, p) -> str | None:
 def doc_too_long(doc: Doc, p) -> str | None:
     """Longer than any real page (dumps, concatenated files)."""
     return f"{doc.chars} chars" if doc.chars > p["max_chars"] else None
-

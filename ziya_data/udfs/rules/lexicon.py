@@ -102,4 +102,3 @@ def _whole_word(low: str, start: int, end: int) -> bool:
     after = low[end] if end < len(low) else " "
     first, last = low[start], low[end - 1]
     return not (first.isalnum() and before.isalnum()) and not (last.isalnum() and after.isalnum())
-

@@ -67,4 +67,3 @@ def toxic_terrorist(sentence: str, hits: Counter, doc: Doc, p) -> bool:
 def toxic_discriminatory(sentence: str, hits: Counter, doc: Doc, p) -> bool:
     """Dehumanising or hateful language about groups."""
     return hits["toxic_discriminatory"] >= p["min_hits"]
-

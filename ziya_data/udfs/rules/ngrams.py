@@ -126,4 +126,3 @@ def ngram_profiles(ids, lengths, bounds, n: int):
                 )
             )
     return out, repeated_at
-

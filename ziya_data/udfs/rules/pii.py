@@ -80,7 +80,6 @@ def mask_pii(text: str, enabled: set[str]) -> tuple[str, list[str]]:
     return text, hits
 
 
-
 _DIGIT = re.compile(r"\d")
 # The digit patterns need at least this many digits (a phone: 2 + 3 + 3; mobile numbers,
 # landlines with area code, ID and card numbers more).

@@ -151,3 +151,31 @@ def test_cuts_below_counts_like_a_scan(spark):
     ).collect()
     assert [r["got"] for r in got] == [r["expected"] for r in got]
     assert len({r["expected"] for r in got}) >= 8  # the values fall at many positions
+
+
+def test_transform_decides_reasons_in_spark_sql(spark):
+    """The adapter reports the rule that fired and the perplexity; the job's SQL makes the
+    reasons: a rule's name first, then no model for the language."""
+    from ziya_data.jobs.filter import FilterConfig, transform
+
+    prose = (
+        "The council approved the new budget for the city parks this year. It will pay for "
+        "new trees, benches and paths in every district of the town, and the work starts in May."
+    )
+    docs = spark.createDataFrame(
+        [
+            ("ok", prose, "en"),
+            ("short", "It is the end of the story.", "en"),
+            ("french", prose, "fr"),
+        ],
+        "doc_id string, text string, lang string",
+    )
+    rows = {r["doc_id"]: r for r in transform(docs, FilterConfig(), models={}).collect()}
+    assert rows["short"]["_reject_reason"] == "doc_too_short"
+    assert rows["short"]["_reject_detail"] == "7 words"
+    assert (rows["ok"]["_reject_reason"], rows["ok"]["_reject_detail"]) == (
+        "no_language_model",
+        "en",
+    )
+    assert rows["french"]["_reject_reason"] == "no_language_model"
+    assert all(r["ppl"] is None and r["quality_tier"] is None for r in rows.values())

@@ -111,6 +111,22 @@ def test_thresholds_reject_with_reasons_and_account(spark, deduped):
     assert all(r["similarity"] is None for r in rows)
 
 
+def test_transform_rejects_below_the_thresholds_in_spark_sql(spark):
+    from ziya_data.jobs.score import ScoreConfig, transform
+
+    docs = spark.createDataFrame(
+        [
+            ("fine", "The council met on Monday. It approved the budget for the parks.", "en"),
+            ("ads", "Buy now! Best price! Free shipping! Click here to order today!", "en"),
+        ],
+        "doc_id string, text string, lang string",
+    )
+    rows = {r["doc_id"]: r for r in transform(docs, ScoreConfig(min_coherence=0.5)).collect()}
+    assert rows["fine"]["_reject_reason"] is None and rows["fine"]["coherence"] > 0.5
+    assert rows["ads"]["_reject_reason"] == "low_coherence"
+    assert rows["ads"]["_reject_detail"] == f"coherence {rows['ads']['coherence']:.3f} < 0.5"
+
+
 def test_missing_reference_file_and_bad_config(spark, deduped, tmp_path):
     cfg = make_config(deduped, f"score.references.bench={tmp_path / 'absent.jsonl'}")
     with pytest.raises(JobError, match="score.references.bench"):

@@ -4,6 +4,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 KENLM  := $(VENV)/kenlm/bin/lmplz
+# Jars from Maven Central (tools/maven/*/pom.xml), fetched by mvn once per pom.
+JARS   := $(VENV)/jars
+JAR_SETS := $(JARS)/delta/.pom.sha256 $(JARS)/s3/.pom.sha256 $(JARS)/s3proxy/.pom.sha256
 BENCH_DOCS ?= 20000
 DEMO_DOCS  ?= 4000
 
@@ -14,7 +17,7 @@ export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 
 CHROMIUM := $(VENV)/.chromium
 
-setup: $(STAMP) $(KENLM) $(CHROMIUM)
+setup: $(STAMP) $(KENLM) $(CHROMIUM) $(JAR_SETS)
 
 # Re-installs only when pyproject.toml changes; otherwise a no-op.
 $(STAMP): pyproject.toml
@@ -25,6 +28,12 @@ $(STAMP): pyproject.toml
 # KenLM's trainer (lmplz, build_binary), built once from the kenlm sdist on PyPI.
 $(KENLM): | $(STAMP)
 	PIP=$(VENV)/bin/pip tools/build-kenlm.sh $(VENV)/kenlm/bin
+
+# Delta Lake's jars, Spark's S3 connector, and an S3 server for the object-store tests.
+$(JARS)/s3proxy/.pom.sha256: tools/maven/s3proxy/pom.xml | $(STAMP)
+	tools/fetch-jars.sh s3proxy $(JARS)/s3proxy $(PY) --keep-all
+$(JARS)/%/.pom.sha256: tools/maven/%/pom.xml | $(STAMP)
+	tools/fetch-jars.sh $* $(JARS)/$* $(PY)
 
 # Headless Chromium for the report-rendering test (apt as root; skipped otherwise).
 $(CHROMIUM): | $(STAMP)

@@ -14,21 +14,32 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
 @pytest.fixture(scope="session")
-def spark():
-    from ziya_data.jobs.config import SparkConfig
+def spark(tmp_path_factory):
+    """The test session carries Delta's jars, so both table backends run in it; the jobs'
+    tests choose delta-rs, the embedded default, unless they ask for another."""
+    from ziya_data.jobs.config import SparkConfig, TablesConfig
     from ziya_data.jobs.session import build
 
-    session = build(SparkConfig(local_master="local[2]", shuffle_partitions=4, driver_memory="2g"))
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    session = build(
+        SparkConfig(local_master="local[2]", shuffle_partitions=4, driver_memory="2g",
+                    conf={"spark.sql.warehouse.dir": str(warehouse)}),
+        TablesConfig(backend="delta"),
+    )  # fmt: skip
     yield session
     session.stop()
 
 
+BACKENDS = ("delta-rs", "delta")
+
+
 def make_config(lake, *overrides: str):
-    """The root config with `lake` and --set style overrides."""
+    """The root config with `lake` and --set style overrides (tables.backend delta-rs,
+    the embedded default, unless an override says otherwise)."""
     from ziya_data.jobs import config
     from ziya_data.jobs.registry import Config
 
-    return config.load(Config, None, [f"lake={lake}", *overrides])
+    return config.load(Config, None, [f"lake={lake}", "tables.backend=delta-rs", *overrides])
 
 
 @pytest.fixture

@@ -146,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.time()
     try:
-        with session(cfg.spark) as spark:
+        with session(cfg.spark, cfg.tables, cfg.lake) as spark:
             result = registry.run(spark, name, cfg)
     except (JobError, TableError) as exc:
         _error(name, str(exc))

@@ -60,8 +60,27 @@ class TablesConfig:
     backend: str = option("auto", choices=["auto", "delta", "delta-rs"])
     rejects: str = "rejects"
     # How a step's result is held while kept rows and rejects are written from it
-    # (jobs.runtime.materialized).
+    # (jobs.runtime.holding).
     materialize: str = option("auto", choices=["auto", "checkpoint", "persist", "none"])
+    # Options of the object store for delta-rs (its names: AWS_ENDPOINT_URL,
+    # AWS_ACCESS_KEY_ID, AZURE_STORAGE_ACCOUNT_NAME, GOOGLE_SERVICE_ACCOUNT...); the
+    # embedded session gives the S3 ones to Spark's s3a too. The environment fills the rest.
+    storage_options: dict[str, str] = option({})
+    # A catalog and schema (e.g. main.ziya): table names become <catalog>.<schema>.<name>,
+    # read with spark.table and written with saveAsTable (the Delta-jar route). Empty: paths
+    # under the lake.
+    catalog: str = ""
+
+    def validate(self) -> None:
+        if self.catalog and self.backend == "delta-rs":
+            raise ConfigError(
+                "config key 'tables.catalog' needs Spark's own Delta (tables.backend auto or "
+                "delta): delta-rs writes paths, not catalog tables"
+            )
+        if self.catalog and not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)?", self.catalog):
+            raise ConfigError(
+                f"config key 'tables.catalog' is {self.catalog!r}; give schema or catalog.schema"
+            )
 
 
 # ---------------------------------------------------------------- loading

@@ -4,6 +4,12 @@ It never sets a master that spark-submit or Databricks already chose; only when
 none is set does it start the embedded default (`spark.local_master`). The
 session is stopped on exit only if this code started it, so tests and notebooks
 that own a session keep it.
+
+The embedded session also brings what the config asks for from the jars `make setup`
+fetched into <venv>/jars: Delta Lake's when `tables.backend` is `delta` (or tables are
+catalog names), Spark's S3 connector when the lake is on S3, with the endpoint and
+credentials of `tables.storage_options` (or the AWS_* environment). A cluster brings its
+own (spark-submit --jars or --packages, Databricks).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from ziya_data.jobs.config import SparkConfig
+from ziya_data.jobs.config import ConfigError, SparkConfig, TablesConfig
 
 # Settings every session needs (DESIGN.md §5-6): timestamps delta-rs can read,
 # Arrow transfer for Python UDFs, no _SUCCESS markers inside Delta batch folders.
@@ -73,8 +79,80 @@ def is_local(spark) -> bool:
         return False
 
 
-def build(cfg: SparkConfig):
-    """Return a SparkSession for `cfg`, reusing the active one if there is one."""
+def jar_folder(name: str) -> Path:
+    """<venv>/jars/<name>: jars make setup fetched with Maven (tools/fetch-jars.sh)."""
+    return Path(sys.prefix) / "jars" / name
+
+
+def project_jars(name: str) -> list[str]:
+    jars = sorted(str(p) for p in jar_folder(name).glob("*.jar"))
+    if not jars:
+        raise ConfigError(
+            f"the {name} jars are not in {jar_folder(name)}: run `make setup` (it fetches "
+            "them with Maven), or start Spark with them yourself"
+        )
+    return jars
+
+
+DELTA_CONF = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    # A table's state is rebuilt in this many tasks (default 50: 50 tasks for every
+    # small table read on one machine).
+    "spark.databricks.delta.snapshotPartitions": "2",
+}
+
+
+def _uses_s3(lake: str) -> bool:
+    return lake.split("://", 1)[0].lower() in ("s3", "s3a") if "://" in lake else False
+
+
+# tables.storage_options (delta-rs's names) -> Spark's s3a settings.
+_S3A_OPTIONS = {
+    "AWS_ENDPOINT_URL": "fs.s3a.endpoint",
+    "AWS_ACCESS_KEY_ID": "fs.s3a.access.key",
+    "AWS_SECRET_ACCESS_KEY": "fs.s3a.secret.key",
+    "AWS_SESSION_TOKEN": "fs.s3a.session.token",
+    "AWS_REGION": "fs.s3a.endpoint.region",
+}
+
+
+def s3_conf(storage_options: dict[str, str]) -> dict[str, str]:
+    """Spark settings for s3:// and s3a:// paths from the same options delta-rs gets (the
+    AWS_* environment fills what they leave out)."""
+    options = {k: os.environ[k] for k in _S3A_OPTIONS if k in os.environ}
+    options |= {k.upper(): str(v) for k, v in storage_options.items()}
+    conf = {
+        "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "spark.hadoop.fs.s3a.path.style.access": "true",
+    }
+    conf |= {f"spark.hadoop.{_S3A_OPTIONS[k]}": v for k, v in options.items() if k in _S3A_OPTIONS}
+    if "AWS_ACCESS_KEY_ID" in options:
+        conf["spark.hadoop.fs.s3a.aws.credentials.provider"] = (
+            "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+        )
+    return conf
+
+
+def embedded_conf(tables: TablesConfig | None, lake: str) -> dict[str, str]:
+    """What the embedded session needs for this config: Delta's jars and settings, the S3
+    connector (see the module docstring)."""
+    conf: dict[str, str] = {}
+    jars: list[str] = []
+    if tables is not None and (tables.backend == "delta" or tables.catalog):
+        jars += project_jars("delta")
+        conf |= DELTA_CONF
+    if _uses_s3(lake):
+        jars += project_jars("s3")
+        conf |= s3_conf(tables.storage_options if tables else {})
+    if jars:
+        conf["spark.jars"] = ",".join(jars)
+    return conf
+
+
+def build(cfg: SparkConfig, tables: TablesConfig | None = None, lake: str = ""):
+    """Return a SparkSession for `cfg`, reusing the active one if there is one. `tables`
+    and `lake` say what the embedded session must bring (embedded_conf)."""
     from pyspark.sql import SparkSession
 
     active = _active_session()
@@ -89,7 +167,7 @@ def build(cfg: SparkConfig):
     builder = SparkSession.builder.appName(cfg.app_name)
     local = not _master_preset()
     if local:
-        log4j = Path(__file__).with_name("log4j2.properties")
+        log4j = Path(__file__).with_name("log4j2.properties")  # installed as a file
         builder = (
             builder.master(cfg.local_master)
             .config("spark.driver.memory", cfg.driver_memory)
@@ -112,20 +190,22 @@ def build(cfg: SparkConfig):
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
         )
-    for key, value in {**REQUIRED_CONF, **cfg.conf}.items():
+    extra = embedded_conf(tables, lake) if local else {}
+    if "spark.jars" in extra and cfg.conf.get("spark.jars"):
+        extra["spark.jars"] += "," + cfg.conf["spark.jars"]
+    # The log level from the start (Spark applies it when the context starts), on a
+    # cluster too: spark-submit's default prints hundreds of INFO lines a job.
+    settings = {**REQUIRED_CONF, "spark.log.level": cfg.log_level, **extra}
+    for key, value in {**settings, **{k: v for k, v in cfg.conf.items() if k not in extra}}.items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    if local:
-        with contextlib.suppress(Exception):
-            spark.sparkContext.setLogLevel(cfg.log_level)
-    return spark
+    return builder.getOrCreate()
 
 
 @contextlib.contextmanager
-def session(cfg: SparkConfig) -> Iterator:
+def session(cfg: SparkConfig, tables: TablesConfig | None = None, lake: str = "") -> Iterator:
     """A session for the length of a job; stopped afterwards if we started it."""
     owned = _active_session() is None
-    spark = build(cfg)
+    spark = build(cfg, tables, lake)
     try:
         yield spark
     finally:

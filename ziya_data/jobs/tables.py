@@ -4,15 +4,19 @@ Two backends behind one interface (read at a version, write with append or
 overwrite, commit metadata, history):
 
 * `delta`: Spark's own `format("delta")`, where the io.delta jars are on the
-  classpath (Databricks, clusters with delta-spark).
+  classpath (Databricks, clusters with delta-spark, the embedded session with
+  tables.backend=delta). With `tables.catalog` set, tables are catalog tables
+  (`<catalog>.<schema>.<name>`, spark.table / saveAsTable) instead of paths.
 * `delta-rs`: Spark writes Parquet files into a fresh batch folder inside the
   table, then one delta-rs commit adds them to the Delta log (DESIGN.md §5).
   Reads take the snapshot's file list from delta-rs and give it to
   `spark.read.parquet`. A write that fails before its commit leaves the table
-  at its previous version; its batch folder is removed.
+  at its previous version; its batch folder is removed. Every delta-rs call gets
+  `tables.storage_options` (object-store endpoint and credentials).
 
 Commit metadata is a JSON object stored as the commit's `userMetadata` on both
-routes, so `history()` returns the same thing whichever wrote the table.
+routes, so `history()` returns the same thing whichever wrote the table, and a
+table written by one route is read by the other.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from ziya_data.jobs.config import TablesConfig
 
@@ -32,6 +37,10 @@ from ziya_data.jobs.config import TablesConfig
 PIPELINE_TABLES = (
     "raw", "clean", "filtered", "deduped", "duplicates", "scored", "score_summary", "evaluation",
 )  # fmt: skip
+
+# A table name: a folder under the lake and a catalog identifier alike.
+_TABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 class TableError(RuntimeError):
@@ -57,59 +66,88 @@ def delta_jars_present(spark) -> bool:
     return "DeltaSparkSessionExtension" in extensions
 
 
-def _is_local(uri: str) -> bool:
-    return "://" not in uri or uri.startswith("file://")
+def scheme(location: str) -> str | None:
+    """The URI scheme of a location (s3, abfss, gs, dbfs, file), None for a plain path."""
+    match = _URI.match(location)
+    if match is None or (len(match.group(1)) == 1 and location[1:3] in (":\\", ":/")):
+        return None  # a Windows drive letter is not a scheme
+    return match.group(1).lower()
 
 
-def _local_path(uri: str) -> str:
-    return uri[len("file://") :] if uri.startswith("file://") else uri
+def is_local(location: str) -> bool:
+    """A path on this machine's file system (or a mount of one, such as /Volumes/...)."""
+    return scheme(location) in (None, "file")
+
+
+def _local_path(location: str) -> str:
+    return location[len("file://") :] if location.startswith("file://") else location
 
 
 class Tables:
-    """Named Delta tables below `root`."""
+    """Named Delta tables below `root` (or in `cfg.catalog`)."""
 
     def __init__(self, spark, root: str, cfg: TablesConfig | None = None):
         cfg = cfg or TablesConfig()
         self.spark = spark
-        self.root = os.path.abspath(root) if _is_local(root) else root.rstrip("/")
+        self.root = os.path.abspath(_local_path(root)) if is_local(root) else root.rstrip("/")
         backend = cfg.backend
         if backend == "auto":
             backend = "delta" if delta_jars_present(spark) else "delta-rs"
+        if backend == "delta" and not delta_jars_present(spark):
+            raise TableError(
+                "tables.backend is delta but this Spark session has no Delta Lake: start it "
+                "with Delta's jars and io.delta.sql.DeltaSparkSessionExtension (the embedded "
+                "session does so itself), or use tables.backend=delta-rs"
+            )
+        if backend == "delta-rs" and scheme(self.root) == "dbfs":
+            raise TableError(
+                f"the lake {self.root} is a dbfs: URI, which delta-rs cannot open: use Spark's "
+                "Delta (tables.backend=delta, as on Databricks) or the /dbfs/... mount path"
+            )
         self.backend = backend
+        self.catalog = cfg.catalog
         self.rejects = cfg.rejects
+        self.storage_options = {str(k): str(v) for k, v in cfg.storage_options.items()}
 
     # ------------------------------------------------------------ naming
 
-    def path(self, name: str) -> str:
-        if not name or "/" in name or name.startswith(("_", ".")):
+    @staticmethod
+    def check_name(name: str) -> str:
+        """`name` if it is a valid table name; else a TableError saying why."""
+        if not isinstance(name, str) or not _TABLE_NAME.fullmatch(name):
             raise TableError(
-                f"table name {name!r} is not valid (plain names only, not starting with _ or .)"
+                f"table name {name!r} is not valid: letters, digits, _ and - only, starting "
+                "with a letter or digit (a table is a folder under the lake, not a path)"
             )
-        return f"{self.root}/{name}"
+        return name
+
+    def path(self, name: str) -> str:
+        return f"{self.root}/{self.check_name(name)}"
+
+    def identifier(self, name: str) -> str:
+        """How Spark SQL names the table: catalog.schema.name, or delta.`path`."""
+        if self.catalog:
+            return f"{self.catalog}.{self.check_name(name)}"
+        return "delta.`" + self.path(name).replace("`", "``") + "`"
+
+    def location(self, name: str) -> str:
+        """Where the table is, for messages."""
+        return f"{self.catalog}.{name}" if self.catalog else self.path(name)
 
     # ------------------------------------------------------------ reading
 
     def _delta_rs(self, name: str, version: int | None = None):
-        from deltalake import DeltaTable
-        from deltalake.exceptions import TableNotFoundError
-
-        path = self.path(name)
-        try:
-            return DeltaTable(path, version=version) if version is not None else DeltaTable(path)
-        except TableNotFoundError:
-            raise TableError(f"table '{name}' does not exist at {path}") from None
-        except Exception as exc:  # version out of range and similar
-            if version is not None and "version" in str(exc).lower():
-                raise TableError(f"table '{name}' has no version {version}") from None
-            raise
+        return open_delta_rs(self.path(name), self.storage_options, version, name)
 
     def exists(self, name: str) -> bool:
         if self.backend == "delta-rs":
             from deltalake import DeltaTable
 
-            return DeltaTable.is_deltatable(self.path(name))
+            return DeltaTable.is_deltatable(self.path(name), self.storage_options or None)
+        if self.catalog:
+            return bool(self.spark.catalog.tableExists(self.identifier(name)))
         try:
-            self.spark.sql(f"DESCRIBE HISTORY delta.`{self.path(name)}` LIMIT 1").collect()
+            self.spark.sql(f"DESCRIBE HISTORY {self.identifier(name)} LIMIT 1").collect()
             return True
         except Exception:
             return False
@@ -120,68 +158,31 @@ class Tables:
             return None
         if self.backend == "delta-rs":
             return self._delta_rs(name).version()
-        row = self.spark.sql(f"DESCRIBE HISTORY delta.`{self.path(name)}` LIMIT 1").collect()[0]
+        row = self.spark.sql(f"DESCRIBE HISTORY {self.identifier(name)} LIMIT 1").collect()[0]
         return int(row["version"])
 
     def read(self, name: str, version: int | None = None):
         """The table as a DataFrame, at `version` if given (time travel)."""
-        if self.backend == "delta":
-            if not self.exists(name):
-                raise TableError(f"table '{name}' does not exist at {self.path(name)}")
-            reader = self.spark.read.format("delta")
-            if version is not None:
-                reader = reader.option("versionAsOf", version)
-            return reader.load(self.path(name))
-        return self._read_delta_rs(name, version)
-
-    def _read_delta_rs(self, name: str, version: int | None):
-        import pyarrow as pa
-        from pyspark.sql.pandas.types import from_arrow_schema
-
-        dt = self._delta_rs(name, version)
-        protocol = dt.protocol()
-        features = set(protocol.reader_features or [])
-        config = dt.metadata().configuration or {}
-        if "deletionVectors" in features or config.get("delta.enableDeletionVectors") == "true":
-            raise TableError(
-                f"table '{name}' uses deletion vectors, which the delta-rs route cannot read; "
-                "run it with Delta's jars (tables.backend=delta) or rewrite it without them"
-            )
-        if config.get("delta.columnMapping.mode", "none") != "none" or "columnMapping" in features:
-            raise TableError(
-                f"table '{name}' uses column mapping, which the delta-rs route cannot read; "
-                "run it with Delta's jars (tables.backend=delta)"
-            )
-        schema = from_arrow_schema(pa.schema(dt.schema().to_arrow()))
-        files = dt.file_uris()
-        if not files:
-            return self.spark.createDataFrame([], schema)
-        partition_columns = dt.metadata().partition_columns
-        if not partition_columns:
-            return self.spark.read.schema(schema).parquet(*files)
-        # Partition values live in the paths below each batch folder; read each
-        # batch with that folder as the base so Spark restores them.
-        by_batch: dict[str, list[str]] = {}
-        for f in files:
-            rel = f[len(self.path(name)) + 1 :]
-            by_batch.setdefault(rel.split("/", 1)[0], []).append(f)
-        frames = [
-            self.spark.read.schema(schema)
-            .option("basePath", f"{self.path(name)}/{batch}")
-            .parquet(*paths)
-            for batch, paths in sorted(by_batch.items())
-        ]
-        result = frames[0]
-        for frame in frames[1:]:
-            result = result.unionByName(frame)
-        return result.select(*schema.fieldNames())
+        if self.backend == "delta-rs":
+            return read_delta_rs(self.spark, self.path(name), self.storage_options, version, name)
+        if not self.exists(name):
+            raise TableError(f"table '{name}' does not exist at {self.location(name)}")
+        if version is not None and version > self.version(name):
+            raise TableError(f"table '{name}' has no version {version}")
+        if self.catalog:
+            at = f" VERSION AS OF {int(version)}" if version is not None else ""
+            return self.spark.sql(f"SELECT * FROM {self.identifier(name)}{at}")
+        reader = self.spark.read.format("delta")
+        if version is not None:
+            reader = reader.option("versionAsOf", version)
+        return reader.load(self.path(name))
 
     def history(self, name: str) -> list[Commit]:
         """Commits, newest first, with the metadata our jobs recorded."""
         if self.backend == "delta-rs":
             raw = self._delta_rs(name).history()
         else:
-            rows = self.spark.sql(f"DESCRIBE HISTORY delta.`{self.path(name)}`").collect()
+            rows = self.spark.sql(f"DESCRIBE HISTORY {self.identifier(name)}").collect()
             raw = [
                 {
                     "version": r["version"],
@@ -227,6 +228,7 @@ class Tables:
             raise ValueError(f"mode must be overwrite or append, not {mode!r}")
         if replace_partition and not set(replace_partition) <= set(partition_by or []):
             raise ValueError("replace_partition keys must be partition columns")
+        self.check_name(name)
         metadata = dict(metadata or {})
         if self.backend == "delta":
             return self._write_native(df, name, mode, metadata, partition_by, replace_partition)
@@ -240,16 +242,22 @@ class Tables:
         )
         if partition_by:
             writer = writer.partitionBy(*partition_by)
-        if replace_partition and self.exists(name):
+        exists = self.exists(name)
+        if replace_partition and exists:
             cond = " AND ".join(f"`{k}` = '{v}'" for k, v in replace_partition.items())
             writer = writer.option("replaceWhere", cond)
-        writer.save(self.path(name))
+        elif mode == "overwrite":
+            # A step's output may change its columns (another config); a partition
+            # replace keeps the table's schema.
+            writer = writer.option("overwriteSchema", "true")
+        if self.catalog:
+            writer.saveAsTable(self.identifier(name))
+        else:
+            writer.save(self.path(name))
         return self.version(name)
 
     def _write_delta_rs(self, df, name, mode, metadata, partition_by, replace_partition) -> int:
         import pyarrow as pa
-        import pyarrow.fs as pafs
-        import pyarrow.parquet as pq
         from deltalake import DeltaTable, Schema
         from deltalake.transaction import AddAction, CommitProperties, create_table_with_add_actions
         from pyspark.sql.pandas.types import to_arrow_schema
@@ -257,11 +265,6 @@ class Tables:
         table_path = self.path(name)
         batch = f"batch-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}"
         batch_path = f"{table_path}/{batch}"
-        fs, fs_root = pafs.FileSystem.from_uri(
-            table_path if not _is_local(table_path) else _local_path(table_path)
-        )
-        if _is_local(table_path):
-            fs_root = _local_path(table_path)
         try:
             folder = _single_partition_folder(partition_by, replace_partition)
             if folder is not None:
@@ -276,38 +279,19 @@ class Tables:
                     writer = writer.partitionBy(*partition_by)
                 writer.save(batch_path)
             actions = []
-            selector = pafs.FileSelector(f"{fs_root}/{batch}", recursive=True, allow_not_found=True)
-            for info in fs.get_file_info(selector):
-                rel = info.path[len(fs_root) + 1 :]
-                leaf = rel.rsplit("/", 1)[-1]
-                if (
-                    info.type != pafs.FileType.File
-                    or not leaf.endswith(".parquet")
-                    or leaf.startswith(("_", "."))
-                ):
-                    continue
-                with fs.open_input_file(info.path) as fh:
-                    num_rows = pq.ParquetFile(fh).metadata.num_rows
-                if num_rows == 0:
-                    continue  # Spark writes a schema-only file for empty output; the log needs none
+            for rel, size, mtime_ms, num_rows in self._written_files(batch_path, batch):
                 partition_values = {}
                 for part in rel.split("/")[1:-1]:
                     key, _, value = part.partition("=")
                     partition_values[key] = (
-                        None if value == "__HIVE_DEFAULT_PARTITION__" else _unescape(value)
+                        None if value == "__HIVE_DEFAULT_PARTITION__" else unquote(value)
                     )
+                # The file's own relative path: delta-rs encodes it as a URI in the log (the
+                # protocol's form), and readers of either route decode it back.
                 actions.append(
-                    AddAction(
-                        rel,
-                        info.size,
-                        partition_values,
-                        int(info.mtime.timestamp() * 1000)
-                        if info.mtime
-                        else int(time.time() * 1000),
-                        True,
-                        json.dumps({"numRecords": num_rows}),
-                    )
-                )
+                    AddAction(rel, size, partition_values, mtime_ms, True,
+                              json.dumps({"numRecords": num_rows}))
+                )  # fmt: skip
             arrow_schema = to_arrow_schema(df.schema, timezone="UTC")
             # Delta stores string columns as "string" whatever Arrow's width; keep nullability from Spark.
             arrow_schema = pa.schema(
@@ -316,8 +300,9 @@ class Tables:
             props = CommitProperties(
                 custom_metadata={"userMetadata": json.dumps(metadata, sort_keys=True)}
             )
-            if DeltaTable.is_deltatable(table_path):
-                table = DeltaTable(table_path)
+            options = self.storage_options or None
+            if DeltaTable.is_deltatable(table_path, options):
+                table = DeltaTable(table_path, storage_options=options)
                 filters = [(k, "=", v) for k, v in (replace_partition or {}).items()] or None
                 table.create_write_transaction(
                     actions,
@@ -335,11 +320,145 @@ class Tables:
                     mode="error",
                     partition_by=partition_by or None,
                     commit_properties=props,
+                    storage_options=options,
                 )
         except BaseException:
-            _remove_quietly(fs, f"{fs_root}/{batch}")
+            self._remove_quietly(batch_path)
             raise
-        return DeltaTable(table_path).version()
+        return DeltaTable(table_path, storage_options=self.storage_options or None).version()
+
+    def _written_files(self, batch_path: str, batch: str) -> list[tuple[str, int, int, int]]:
+        """(path relative to the table, bytes, mtime in ms, rows) of each Parquet file with
+        rows that a write left in its batch folder. On this machine's file system pyarrow
+        reads them; elsewhere Spark lists them (any store Spark writes to, it can list)."""
+        if is_local(batch_path):
+            return _local_files(_local_path(batch_path), batch)
+        from pyspark.sql import functions as F
+
+        listed = (
+            self.spark.read.format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .option("pathGlobFilter", "*.parquet")
+            .load(batch_path)
+            .select("path", "length", "modificationTime")
+            .collect()
+        )
+        if not listed:
+            return []
+        counts = dict(
+            self.spark.read.option("recursiveFileLookup", "true")
+            .parquet(batch_path)
+            .groupBy(F.col("_metadata.file_path"))
+            .count()
+            .collect()
+        )
+        out = []
+        for row in listed:
+            rows = counts.get(row["path"], 0)
+            if rows:  # Spark writes a schema-only file for empty output; the log needs none
+                rel = unquote(row["path"][row["path"].index(f"/{batch}/") + 1 :])
+                mtime = int(row["modificationTime"].timestamp() * 1000)
+                out.append((rel, int(row["length"]), mtime, int(rows)))
+        return out
+
+    def _remove_quietly(self, path: str) -> None:
+        """Remove a failed write's batch folder (best effort: it is not in the log)."""
+        try:
+            import pyarrow.fs as pafs
+
+            if is_local(path):
+                pafs.LocalFileSystem().delete_dir(_local_path(path))
+            else:
+                fs, inner = pafs.FileSystem.from_uri(path)
+                fs.delete_dir(inner)
+        except Exception:
+            pass
+
+
+def _local_files(folder: str, batch: str) -> list[tuple[str, int, int, int]]:
+    import pyarrow.fs as pafs
+    import pyarrow.parquet as pq
+
+    fs = pafs.LocalFileSystem()
+    root = folder[: -len(batch) - 1]
+    out = []
+    for info in fs.get_file_info(pafs.FileSelector(folder, recursive=True, allow_not_found=True)):
+        leaf = info.path.rsplit("/", 1)[-1]
+        if info.type != pafs.FileType.File or not leaf.endswith(".parquet") or leaf.startswith(("_", ".")):
+            continue
+        with fs.open_input_file(info.path) as fh:
+            rows = pq.ParquetFile(fh).metadata.num_rows
+        if rows == 0:
+            continue  # Spark writes a schema-only file for empty output; the log needs none
+        mtime = int(info.mtime.timestamp() * 1000) if info.mtime else int(time.time() * 1000)
+        out.append((info.path[len(root) + 1 :], info.size, mtime, rows))
+    return out
+
+
+def open_delta_rs(path: str, storage_options: dict | None = None, version: int | None = None,
+                  name: str | None = None):  # fmt: skip
+    """A delta-rs DeltaTable at `path`, with clear errors for a missing table or version."""
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    label = name or path
+    try:
+        return DeltaTable(path, version=version, storage_options=storage_options or None)
+    except TableNotFoundError:
+        raise TableError(f"table '{label}' does not exist at {path}") from None
+    except Exception as exc:  # version out of range and similar
+        if version is not None and "version" in str(exc).lower():
+            raise TableError(f"table '{label}' has no version {version}") from None
+        raise
+
+
+def read_delta_rs(spark, path: str, storage_options: dict | None = None,
+                  version: int | None = None, name: str | None = None):  # fmt: skip
+    """A Delta table as a Spark DataFrame through delta-rs: the snapshot's file list (never
+    the folder: it holds removed and uncommitted files) read by spark.read.parquet."""
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    label = name or path
+    dt = open_delta_rs(path, storage_options, version, name)
+    protocol = dt.protocol()
+    features = set(protocol.reader_features or [])
+    config = dt.metadata().configuration or {}
+    if "deletionVectors" in features or config.get("delta.enableDeletionVectors") == "true":
+        raise TableError(
+            f"table '{label}' uses deletion vectors, which the delta-rs route cannot read; "
+            "run it with Delta's jars (tables.backend=delta) or rewrite it without them"
+        )
+    if config.get("delta.columnMapping.mode", "none") != "none" or "columnMapping" in features:
+        raise TableError(
+            f"table '{label}' uses column mapping, which the delta-rs route cannot read; "
+            "run it with Delta's jars (tables.backend=delta)"
+        )
+    schema = from_arrow_schema(pa.schema(dt.schema().to_arrow()))
+    files = dt.file_uris()
+    if not files:
+        return spark.createDataFrame([], schema)
+    partition_columns = dt.metadata().partition_columns
+    if not partition_columns:
+        return spark.read.schema(schema).parquet(*files)
+    # Partition values live in the paths below each batch folder; read each batch with
+    # that folder as the base so Spark restores them.
+    root = _local_path(path).rstrip("/")
+    by_batch: dict[str, list[str]] = {}
+    for f in files:
+        at = f.find(root)
+        if at < 0:
+            raise TableError(f"table '{label}' lists a file outside its folder: {f}")
+        base, rel = f[: at + len(root)], f[at + len(root) + 1 :]
+        by_batch.setdefault(rel.split("/", 1)[0], []).append(f)
+    frames = [
+        spark.read.schema(schema).option("basePath", f"{base}/{batch}").parquet(*paths)
+        for batch, paths in sorted(by_batch.items())
+    ]
+    result = frames[0]
+    for frame in frames[1:]:
+        result = result.unionByName(frame)
+    return result.select(*schema.fieldNames())
 
 
 _PLAIN_PARTITION_VALUE = re.compile(r"[A-Za-z0-9_-]+")  # needs no escaping in a folder name
@@ -354,16 +473,3 @@ def _single_partition_folder(partition_by, replace_partition) -> str | None:
     if not all(_PLAIN_PARTITION_VALUE.fullmatch(v) for v in values):
         return None
     return "/".join(f"{k}={v}" for k, v in zip(partition_by, values))
-
-
-def _unescape(value: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(value)
-
-
-def _remove_quietly(fs, path: str) -> None:
-    try:
-        fs.delete_dir(path)
-    except Exception:
-        pass

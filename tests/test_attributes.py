@@ -241,7 +241,9 @@ def test_user_dictionary_keeps_a_word_whole(tmp_path):
     udict = tmp_path / "user.txt"
     udict.write_text("子曰学而时习之 100 n\n", encoding="utf-8")
     assert plain != [text]
-    assert tokenizers.zh_words(text, "jieba", user_dict=str(udict)) == [text]
+    assert tokenizers.zh_words(text, "jieba", user_words=tokenizers.read_user_dict(str(udict))) == [
+        text
+    ]
 
 
 # ---------------------------------------------------------------- similarity

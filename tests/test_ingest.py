@@ -178,3 +178,58 @@ def test_ingest_user_errors(spark, lake, tmp_path):
     spark.createDataFrame([("x",)], "content string").write.parquet(str(tmp_path / "p"))
     with pytest.raises(JobError, match="ingest.text_field 'text' is not a column"):
         registry.run(spark, "ingest", make_config(lake, f"ingest.input={tmp_path / 'p'}/*.parquet"))
+
+
+def test_a_delta_table_is_read_at_its_snapshot_not_file_by_file(spark, lake, tmp_path):
+    """A Delta folder holds the files of every version: read as files it doubles rows
+    (504 for 252 before); as a table, only the current snapshot."""
+    from ziya_data.jobs.config import TablesConfig
+
+    source = Tables(spark, str(tmp_path / "other"), TablesConfig(backend="delta-rs"))
+    first = spark.createDataFrame(
+        [(f"old {i}", f"u{i}") for i in range(5)], "body string, link string"
+    )
+    source.write(first, "docs")
+    second = spark.createDataFrame(
+        [(f"new text {i}", f"v{i}") for i in range(3)], "body string, link string"
+    )
+    source.write(second, "docs", mode="overwrite")  # the old files stay in the folder
+    cfg = make_config(lake, f"ingest.input={tmp_path / 'other' / 'docs'}", "ingest.text_field=body",
+                      "ingest.url_field=link")  # fmt: skip
+    result = registry.run(spark, "ingest", cfg)
+    assert (result["rows_in"], result["kept"]) == (3, 3)
+    rows = delta_rows(lake / "raw")
+    assert sorted(r["text"] for r in rows) == [f"new text {i}" for i in range(3)]
+    assert {r["source"] for r in rows} == {"docs"}
+    history = Tables(spark, str(lake), TablesConfig(backend="delta-rs")).history("raw")
+    assert history[0].metadata["input_versions"]["table"]["version"] == 1
+
+
+def test_file_names_with_glob_characters_are_read_as_themselves(spark, lake, tmp_path):
+    docs = tmp_path / "in"
+    _write_jsonl_gz(docs / "doc[1].jsonl.gz", [b'{"id": "a", "text": "from the bracketed file"}'])
+    _write_jsonl_gz(docs / "doc1.jsonl.gz", [b'{"id": "b", "text": "from the plain file"}'])
+    _write_jsonl_gz(docs / "x{y,z}.jsonl.gz", [b'{"id": "c", "text": "from the braced file"}'])
+    result = registry.run(spark, "ingest", make_config(lake, f"ingest.input={docs}"))
+    assert (result["rows_in"], result["kept"]) == (3, 3)
+    texts = sorted(r["text"] for r in delta_rows(lake / "raw"))
+    assert texts == ["from the braced file", "from the bracketed file", "from the plain file"]
+
+
+def test_parquet_folder_and_catalog_table_as_input(spark, lake, tmp_path):
+    folder = tmp_path / "pq"
+    spark.createDataFrame(
+        [("text one here", "a"), ("text two here", "b"), ("text three", "a")],
+        "text string, part string",
+    ).write.partitionBy("part").parquet(str(folder))
+    result = registry.run(spark, "ingest", make_config(lake, f"ingest.input={folder}"))
+    assert result["kept"] == 3
+    metas = sorted(json.loads(r["meta"])["part"] for r in delta_rows(lake / "raw"))
+    assert metas == ["a", "a", "b"]  # the partition column restored, kept in meta
+    spark.sql("CREATE SCHEMA IF NOT EXISTS ingest_src")
+    spark.createDataFrame([("catalog row text",)], "text string").write.mode(
+        "overwrite"
+    ).saveAsTable("ingest_src.docs")
+    result = registry.run(spark, "ingest", make_config(lake, "ingest.input=ingest_src.docs"))
+    assert result["kept"] == 1
+    assert [r["source"] for r in delta_rows(lake / "raw")] == ["docs"]

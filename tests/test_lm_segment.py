@@ -74,7 +74,7 @@ def test_segmenters_follow_a_user_dictionary(backend, tmp_path):
     udict.write_text("\ufeff子曰学而时习之 100 n\n不亦说乎\n", encoding="utf-8")
     text = "子曰学而时习之，不亦说乎"
     assert tokenizers.zh_words(text, backend) == list(text)
-    assert tokenizers.zh_words(text, backend, user_dict=str(udict)) == [
+    assert tokenizers.zh_words(text, backend, user_words=tokenizers.read_user_dict(str(udict))) == [
         "子曰学而时习之", "，", "不亦说乎"]  # fmt: skip
 
 

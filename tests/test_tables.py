@@ -184,3 +184,22 @@ def test_a_table_written_by_one_route_is_read_by_the_other(spark, lake):
         assert _ids(r.read(name, version=0)) == ["d0", "d1", "d2", "d3"]
         assert [c.metadata.get("n") for c in r.history(name)] == [3, 2, None]
         assert r.version(name) == w.version(name) == 2
+
+
+def test_catalog_tables_on_the_delta_route(spark, tmp_path):
+    """tables.catalog maps names to catalog tables (saveAsTable, spark.table), with the
+    same versions, history and partition replace as paths."""
+    t = Tables(
+        spark, str(tmp_path / "lake"), TablesConfig(backend="delta", catalog="spark_catalog.ziya_t")
+    )
+    assert t.identifier("raw") == "spark_catalog.ziya_t.raw"
+    assert t.version("raw") is None
+    t.write(_df(spark, range(3), "a"), "raw", partition_by=["tag"], metadata={"n": 0})
+    t.write(_df(spark, [8], "b"), "raw", mode="append", partition_by=["tag"], metadata={"n": 1})
+    t.write(_df(spark, [9], "a"), "raw", partition_by=["tag"], replace_partition={"tag": "a"},
+            metadata={"n": 2})  # fmt: skip
+    assert _ids(spark.table("spark_catalog.ziya_t.raw")) == ["d8", "d9"]
+    assert _ids(t.read("raw", version=0)) == ["d0", "d1", "d2"]
+    assert [c.metadata["n"] for c in t.history("raw")] == [2, 1, 0]
+    with pytest.raises(Exception, match="tables.catalog"):
+        TablesConfig(backend="delta-rs", catalog="main.ziya").validate()

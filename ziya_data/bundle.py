@@ -3,6 +3,11 @@ executors' path; a .whl there is not importable). Built from wherever `ziya_data
 imported from, so an installed wheel can produce it too:
 
     ziya-data bundle --out dist/        ->  dist/ziya_data-<version>.zip
+                                            dist/ziya_data_main.py
+
+and then, with the zip on every node's path and the small main file as the application:
+
+    spark-submit --py-files dist/ziya_data-<version>.zip dist/ziya_data_main.py JOB [options]
 
 The zip holds the package's code and its data files (read through importlib.resources,
 which reads inside zips), not its dependencies: those are installed on the cluster's
@@ -48,6 +53,23 @@ def write_zip(out_dir: str | Path) -> Path:
     return out
 
 
+MAIN = '''"""spark-submit entry point of ziya-data: the `ziya-data` command line, run by the
+driver with the package from --py-files (written by `ziya-data bundle`)."""
+
+from ziya_data.jobs.cli import main
+
+raise SystemExit(main())
+'''
+
+
+def write_main(out_dir: str | Path) -> Path:
+    """dist/ziya_data_main.py: the application file for spark-submit (any job, by name)."""
+    out = Path(out_dir) / "ziya_data_main.py"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(MAIN, encoding="utf-8")
+    return out
+
+
 def add_arguments(parser) -> None:
     parser.add_argument(
         "--out", default="dist", metavar="DIR", help="folder for the zip (default dist)"
@@ -56,4 +78,6 @@ def add_arguments(parser) -> None:
 
 def run_local(args) -> dict:
     path = write_zip(args.out)
-    return {"job": "bundle", "zip": str(path.resolve()), "bytes": path.stat().st_size}
+    main = write_main(args.out)
+    return {"job": "bundle", "zip": str(path.resolve()), "bytes": path.stat().st_size,
+            "main": str(main.resolve())}  # fmt: skip

@@ -33,6 +33,12 @@ def lexicons(word_lists: dict) -> Callable:
     return lexicon
 
 
+def local_path(file) -> str:
+    """Where a file the task was given is on this worker: a path as it is, or a shipped
+    reference's local_path() (jobs.shipping.Shipped: Spark's copy)."""
+    return file if isinstance(file, str) else file.local_path()
+
+
 def replace_column(columns: dict, name: str, changed: list[bool], new_values: list, original):
     """Set `columns[name]` to `new_values` where `changed`, the original Arrow values
     elsewhere: most documents come out unchanged, and keeping their values is cheaper

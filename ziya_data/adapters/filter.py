@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
-from ziya_data.adapters import lexicons, replace_column
+from ziya_data.adapters import lexicons, local_path, replace_column
 
 ADDED = pa.schema(
     [
@@ -29,7 +29,9 @@ def _filter_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator
     from ziya_data.udfs import lm, rules
 
     settings: rules.Settings = config["settings"]
-    models: dict[str, str] = config["models"]
+    # lang -> the model file: a path, or a reference whose local_path() says where Spark
+    # put its copy on this worker (jobs.shipping.Shipped)
+    models = {lang: local_path(m) for lang, m in config["models"].items()}
     lexicon = lexicons(config["word_lists"])  # once per task
     for batch in batches:
         original = batch.column("text")
@@ -58,6 +60,6 @@ def _filter_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator
 
 def document_filter(config: dict) -> Callable:
     """mapInArrow function: the input's columns (text masked and cut by the rules) plus
-    ADDED. `config`: settings (udfs.rules.Settings), word_lists, models {lang: model
-    file on the worker}, zh_segmenter."""
+    ADDED. `config`: settings (udfs.rules.Settings), word_lists, models {lang: model file
+    or shipped reference}, zh_segmenter."""
     return functools.partial(_filter_batches, config=config)

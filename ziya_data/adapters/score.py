@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pyarrow as pa
 
-from ziya_data.adapters import lexicons
+from ziya_data.adapters import lexicons, local_path
 
 
 def added(reference_names: list[str]) -> pa.Schema:
@@ -42,9 +42,10 @@ def _embedder(spec: dict):
 
     if spec["kind"] == "hashed":
         return spec["embedder"]
-    model = _EMBEDDERS.get(spec["path"])
+    path = local_path(spec["path"])
+    model = _EMBEDDERS.get(path)
     if model is None:
-        model = _EMBEDDERS[spec["path"]] = similarity.SentenceTransformerEmbedder(spec["path"])
+        model = _EMBEDDERS[path] = similarity.SentenceTransformerEmbedder(path)
     return model
 
 
@@ -64,7 +65,7 @@ def _score_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterator[
         dense = None if hashed or not refs else embedder.embed(texts, langs)
         for row, (text, lang) in enumerate(zip(texts, langs)):
             lex = lexicon(lang)
-            seg = segment.Segmented(text, lang, config["zh_segmenter"], config["user_dict"])
+            seg = segment.Segmented(text, lang, config["zh_segmenter"], config["user_words"])
             ch = coherence.score(text, lang, seg, lex)
             ra = readability.score(text, lang, seg, lex)
             out["tokens"].append(seg.word_count)
@@ -103,6 +104,7 @@ def _struct_column(dicts: list[dict], fields: tuple[str, ...]) -> pa.StructArray
 
 def attribute_scorer(config: dict) -> Callable:
     """mapInArrow function: the input's columns plus added(reference names). `config`:
-    word_lists, zh_segmenter, user_dict, references {name: mean unit vector}, embedder
+    word_lists, zh_segmenter, user_words (read_user_dict), references {name: mean unit
+    vector}, embedder
     spec."""
     return functools.partial(_score_batches, config=config)

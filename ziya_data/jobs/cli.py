@@ -110,7 +110,9 @@ COMMANDS = {
 
 
 def _error(job: str, message: str) -> None:
-    print(f"ziya-data {job}: error: {message}", file=sys.stderr)
+    from ziya_data.jobs.runtime import console
+
+    print(f"ziya-data {job}: error: {message}", file=console())
 
 
 def _print_result(result: dict) -> None:

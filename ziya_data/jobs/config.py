@@ -122,7 +122,9 @@ def _coerce(value: Any, tp: Any, key: str, meta: typing.Mapping[str, Any]) -> An
         return {str(k): _coerce(v, val_tp, f"{key}.{k}", {}) for k, v in value.items()}
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if tp is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+    if tp is str and isinstance(value, bool):  # YAML reads true as a bool: "true" here
+        value = "true" if value else "false"
+    elif tp is str and isinstance(value, (int, float)):
         value = str(value)
     if tp is typing.Any:
         return value

@@ -19,8 +19,9 @@ yields n-1 candidate pairs instead of n(n-1)/2.
 Keys (the Python part) are cached in the index table; a run keys only documents the index
 does not hold, and the rest is Spark SQL over keys, so it equals a full run.
 
-The stages hold intermediate frames with `hold` (runtime.holding: a local checkpoint on
-one machine, Spark's cache on a cluster, where a lost executor must not fail the job).
+The stages hold intermediate frames with `hold(df, cut=True)` (runtime.holding): each
+ends the lineage, as label propagation's plan would otherwise grow with every round (a
+local checkpoint; on a cluster one kept in two copies, so a lost executor loses none).
 
 Every input row ends in `deduped` (with `dup_count`, the size of its cluster) or in
 `duplicates` (`doc_id`, `kept_doc_id` of the final kept document, `method`, `similarity`).
@@ -465,7 +466,7 @@ def run(spark, settings) -> dict:
     rows_in = filtered.count()
     cached, rebuild = read_index(tables, section)
     with holding(ctx) as hold:
-        result = transform(filtered, section, cached, hold)
+        result = transform(filtered, section, cached, lambda df: hold(df, cut=True))
         # Counting reads doc ids only; the write then takes the text in one pass.
         kept = result.deduped.count()
         by_method = {

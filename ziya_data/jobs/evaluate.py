@@ -39,6 +39,7 @@ from ziya_data.jobs.runtime import (
     holding,
     map_batches,
     reject_counts,
+    say,
     topic_lexicons,
     word_lists,
 )
@@ -515,7 +516,7 @@ def run(spark, settings) -> dict:
         "sampled": sampled,
         **({"review": review} if review else {}),
     }  # fmt: skip
-    print(f"evaluate: gate {summary['gate']}; report {result['report']}", file=sys.stderr)
+    say("evaluate", f"gate {summary['gate']}; report {result['report']}")
     if failed and section.fail_on_gate:
         raise GateFailed(f"{gate_message(verdicts)}; report: {result['report']}")
     return result

@@ -177,18 +177,21 @@ def assign_tiers(scored, cfg: FilterConfig):
 def transform(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: str = ZH_DEFAULT,
               hold=lambda df: df):  # fmt: skip
     """clean rows -> filtered rows with ppl, ppl_quantile, quality_tier, rule columns and
-    reject columns. `models` maps a language to its KenLM model file. The scored rows are
+    reject columns. `models` maps a language to its KenLM model file (a shipping.Shipped,
+    or a path where the tasks run in this process). The scored rows are
     read twice (cut points, then tiers): `hold` keeps them from being scored twice."""
     return assign_tiers(hold(score_documents(clean, cfg, models, zh_segmenter)), cfg)
 
 
 def run(spark, settings) -> dict:
     from ziya_data.jobs import train_lm
+    from ziya_data.jobs.shipping import ship
 
     section: FilterConfig = settings.section
     ctx = RunContext.start(spark, settings)
     manifest = train_lm.read_manifest(train_lm.model_dir(settings.use("train_lm"), settings.lake))
-    models = {lang: m["path"] for lang, m in manifest["languages"].items()}
+    # The models reach the executors through Spark, not by the driver's path.
+    models = {lang: ship(spark, m["path"]) for lang, m in manifest["languages"].items()}
     missing = [lang for lang in settings.use("clean").languages if lang not in models]
     if missing:
         raise JobError(

@@ -13,6 +13,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,8 @@ DUPLICATE_RECORD = "duplicate_record"
 
 @dataclass(frozen=True)
 class IngestConfig:
-    # A file, a folder (read recursively) or a glob; local or a cluster URI.
+    # A file, a folder (read recursively) or a glob, local or a URI; or a table: a Delta
+    # table's path or URI, a catalog table name, a folder of Parquet files.
     input: str = "./demo-data/corpus"
     output: str = "raw"
     format: str = option("auto", choices=["auto", *FORMATS])
@@ -62,33 +64,76 @@ def detect_format(path: str) -> str:
     return "text"
 
 
-def list_input(spec: str, key: str = "ingest.input") -> list[str]:
-    """Input files of a local path, folder or glob (hidden and _-files skipped); `key`
-    names the config key in the error when nothing matches."""
-    if "://" in spec and not spec.startswith("file://"):
-        return [spec]  # cluster storage: Spark lists it
+@dataclass(frozen=True)
+class InputFile:
+    path: str
+    size: int | None
+    mtime: int | None  # ms
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "_"))
+
+
+def list_input(spark, spec: str, key: str = "ingest.input") -> list[InputFile]:
+    """Input files of a path, folder or glob (hidden and _-files skipped, folders read
+    recursively); `key` names the config key in the error when nothing matches. A local
+    spec is listed here; a URI (s3://, abfss://, ...) by Spark, which reads it."""
+    from ziya_data.jobs.tables import is_local
+
+    if not is_local(spec):
+        return _list_remote(spark, spec, key)
     spec = spec.removeprefix("file://")
     if os.path.isdir(spec):
         found = []
         for root, dirs, files in os.walk(spec):
-            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-            found += [os.path.join(root, f) for f in sorted(files) if not f.startswith((".", "_"))]
+            dirs[:] = sorted(d for d in dirs if not _hidden(d))
+            found += [os.path.join(root, f) for f in sorted(files) if not _hidden(f)]
     else:
         found = sorted(p for p in glob.glob(spec, recursive=True) if os.path.isfile(p))
     if not found:
         raise JobError(f"{key} '{spec}' matches no files")
-    return [os.path.abspath(p) for p in found]
+    out = []
+    for path in found:
+        st = os.stat(path)
+        out.append(InputFile(os.path.abspath(path), st.st_size, st.st_mtime_ns // 1_000_000))
+    return out
 
 
-def input_fingerprint(files: list[str]) -> str:
+def _list_remote(spark, spec: str, key: str) -> list[InputFile]:
+    """Files under a URI as Spark lists them (names, sizes and times only)."""
+    try:
+        rows = (
+            spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(spec)
+            .select("path", "length", "modificationTime").collect()
+        )  # fmt: skip
+    except Exception as exc:  # AnalysisException: the path does not exist
+        raise JobError(f"{key} '{spec}' cannot be listed: {str(exc).splitlines()[0]}") from None
+    files = [
+        InputFile(r["path"], int(r["length"]), int(r["modificationTime"].timestamp() * 1000))
+        for r in rows
+        if not any(_hidden(part) for part in r["path"][len(spec.rstrip("/")) :].split("/"))
+    ]
+    if not files:
+        raise JobError(f"{key} '{spec}' matches no files")
+    return sorted(files, key=lambda f: f.path)
+
+
+def input_fingerprint(files: list[InputFile]) -> str:
     """Changes when any input file is added, removed or rewritten."""
     h = hashlib.sha256()
     for f in files:
-        st = os.stat(f) if os.path.exists(f) else None
-        h.update(
-            json.dumps([f, st.st_size if st else None, st.st_mtime_ns if st else None]).encode()
-        )
+        h.update(json.dumps([f.path, f.size, f.mtime]).encode())
     return h.hexdigest()[:16]
+
+
+_GLOB_CHARS = re.compile(r"([\\*?\[\]{}])")
+
+
+def literal_paths(files: list[str]) -> list[str]:
+    """Paths as Spark's readers take them literally: they expand glob characters, so a
+    file named doc[1].jsonl would be read as doc1.jsonl (escaped, it is itself)."""
+    return [_GLOB_CHARS.sub(r"\\\1", f) for f in files]
 
 
 def _fields(cfg: IngestConfig) -> records.Fields:
@@ -106,7 +151,7 @@ def _read_jsonl(spark, files: list[str], cfg: IngestConfig):
 
     from ziya_data.adapters.ingest import OUTPUT, json_lines_parser
 
-    lines = spark.read.format("text").load(files)
+    lines = spark.read.format("text").load(literal_paths(files))
     # Cast to binary so invalid UTF-8 reaches Python as bytes and can be rejected.
     lines = lines.where(F.trim(F.col("value")) != "").select(
         F.col("value").cast("binary").alias("line"), F.col("_metadata.file_path").alias("path")
@@ -117,19 +162,27 @@ def _read_jsonl(spark, files: list[str], cfg: IngestConfig):
 def _read_text_files(spark, files: list[str], cfg: IngestConfig):
     from ziya_data.adapters.ingest import OUTPUT, text_files_parser
 
-    content = spark.read.format("binaryFile").load(files).select("content", "path")
+    content = spark.read.format("binaryFile").load(literal_paths(files)).select("content", "path")
     return map_batches(content, text_files_parser(_fields(cfg)), output=OUTPUT)
 
 
 def _read_parquet(spark, files: list[str], cfg: IngestConfig):
+    # The union of the files' columns, whatever order they are listed in.
+    df = spark.read.option("mergeSchema", "true").parquet(*literal_paths(files))
+    return rows_as_records(df, cfg, "the Parquet input")
+
+
+def rows_as_records(df, cfg: IngestConfig, what: str, default_source=None):
+    """Rows of a table (Parquet files, a Delta table) as parsed records: the configured
+    fields mapped, the other columns as `meta`; `default_source` (a column) when the rows
+    name none, else the file name."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType
 
-    df = spark.read.parquet(*files)
     types = dict((f.name, f.dataType) for f in df.schema.fields)
     if cfg.text_field not in types:
         raise JobError(
-            f"ingest.text_field '{cfg.text_field}' is not a column of the Parquet input "
+            f"ingest.text_field '{cfg.text_field}' is not a column of {what} "
             f"(columns: {', '.join(types)})"
         )
     if not isinstance(types[cfg.text_field], StringType):
@@ -142,9 +195,10 @@ def _read_parquet(spark, files: list[str], cfg: IngestConfig):
 
     taken = {cfg.text_field, cfg.url_field, cfg.source_field}
     others = [c for c in df.columns if c not in taken]
-    file_source = F.regexp_extract(F.col("_metadata.file_path"), r"([^/]+?)(\.[^/]*)?$", 1)
+    if default_source is None:
+        default_source = F.regexp_extract(F.col("_metadata.file_path"), r"([^/]+?)(\.[^/]*)?$", 1)
     source = (
-        F.lit(cfg.source) if cfg.source else F.coalesce(optional(cfg.source_field), file_source)
+        F.lit(cfg.source) if cfg.source else F.coalesce(optional(cfg.source_field), default_source)
     )
     text = F.col(cfg.text_field)
     return df.select(
@@ -227,24 +281,92 @@ def transform(parsed, cfg: IngestConfig):
     )
 
 
-def read_input(spark, cfg: IngestConfig, key: str = "ingest.input"):
-    """All input files as parsed records (one DataFrame), per detected or set format."""
-    files = list_input(cfg.input, key)
+def read_table_input(spark, cfg: IngestConfig, storage_options: dict):
+    """(records, its version) when ingest.input is a table rather than files: a Delta
+    table (path or URI; its current snapshot, never the folder's files, which include
+    removed ones), a catalog table name (catalog.schema.table or schema.table), or a
+    Parquet folder read as one table (its partition columns restored). None otherwise."""
+    from pyspark.sql import functions as F
+
+    from ziya_data.jobs.tables import CATALOG_NAME, is_local, read_delta_rs
+
+    spec = cfg.input
+    name = spec.rstrip("/").rsplit("/", 1)[-1]
+    if CATALOG_NAME.fullmatch(spec) and not os.path.exists(spec):
+        if spark.catalog.tableExists(spec):
+            df = spark.table(spec)
+            return rows_as_records(df, cfg, f"table {spec}", F.lit(name.rsplit(".", 1)[-1])), None
+    from deltalake import DeltaTable
+
+    local = spec.removeprefix("file://")
+    if _is_delta_table(spec, storage_options):
+        version = DeltaTable(spec, storage_options=storage_options or None).version()
+        from ziya_data.jobs.tables import delta_jars_present
+
+        if delta_jars_present(spark):
+            df = spark.read.format("delta").option("versionAsOf", version).load(spec)
+        else:
+            df = read_delta_rs(spark, spec, storage_options, version)
+        return rows_as_records(df, cfg, f"the Delta table {spec}", F.lit(name)), version
+    if is_local(spec) and os.path.isdir(local) and _is_parquet_folder(local):
+        df = spark.read.option("mergeSchema", "true").parquet(literal_paths([local])[0])
+        return rows_as_records(df, cfg, f"the Parquet folder {spec}"), None
+    return None
+
+
+def _is_delta_table(spec: str, storage_options: dict) -> bool:
+    from deltalake import DeltaTable
+
+    from ziya_data.jobs.tables import is_local
+
+    if is_local(spec):
+        return os.path.isdir(os.path.join(spec.removeprefix("file://"), "_delta_log"))
+    try:
+        return DeltaTable.is_deltatable(spec, storage_options or None)
+    except Exception:  # not a table (a file, a glob): read as files
+        return False
+
+
+def _is_parquet_folder(folder: str) -> bool:
+    """A folder of Parquet files, possibly in key=value partition folders (a table
+    Spark or another engine wrote), not a mix of input files."""
+    data = [
+        os.path.join(root, f)
+        for root, dirs, files in os.walk(folder)
+        for f in files
+        if not _hidden(f) and not _hidden(os.path.basename(root))
+    ]
+    nested = any(
+        d for root, dirs, _ in os.walk(folder) for d in dirs if "=" not in d and not _hidden(d)
+    )
+    return bool(data) and not nested and all(f.endswith(".parquet") for f in data)
+
+
+def read_input(spark, cfg: IngestConfig, key: str = "ingest.input", storage_options=None):
+    """The input as parsed records (one DataFrame), and what identifies the input's
+    state for the run id: a table's version, or the files' names, sizes and times."""
+    table = read_table_input(spark, cfg, storage_options or {})
+    if table is not None:
+        records_df, version = table
+        return records_df, {"table": cfg.input, "version": version}
+    files = list_input(spark, cfg.input, key)
+    state = {"count": len(files), "fingerprint": input_fingerprint(files)}
     by_format: dict[str, list[str]] = {}
     for f in files:
-        by_format.setdefault(cfg.format if cfg.format != "auto" else detect_format(f), []).append(f)
+        fmt = cfg.format if cfg.format != "auto" else detect_format(f.path)
+        by_format.setdefault(fmt, []).append(f.path)
     frames = [READERS[fmt](spark, paths, cfg) for fmt, paths in sorted(by_format.items())]
     parsed = frames[0]
     for frame in frames[1:]:
         parsed = parsed.unionByName(frame)
-    return parsed, files
+    return parsed, state
 
 
 def run(spark, settings) -> dict:
     section: IngestConfig = settings.section
     ctx = RunContext.start(spark, settings)
-    parsed, files = read_input(spark, section)
-    ctx.input_versions["files"] = {"count": len(files), "fingerprint": input_fingerprint(files)}
+    parsed, state = read_input(spark, section, storage_options=settings.tables.storage_options)
+    ctx.input_versions["table" if "table" in state else "files"] = state
     counts = write_step(ctx, transform(parsed, section), section.output)
     return {"job": "ingest", "run_id": ctx.run_id, "output": section.output, **counts.as_dict()}
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +30,30 @@ REJECT_BASE_COLUMNS = ("doc_id", "text", "source", "url", "meta")
 
 class JobError(RuntimeError):
     """A job failed for a reason the user can act on; the CLI prints it on one line."""
+
+
+_CONSOLE: list = []
+
+
+def console():
+    """Where messages for the person running a job go (stdout holds only the result):
+    stderr. Under spark-submit, Spark merges the Python driver's stderr into its stdout
+    (PythonRunner), so there it is spark-submit's own stderr: the parent JVM's, where
+    Linux shows it in /proc."""
+    if not _CONSOLE:
+        stream = None
+        if "PYSPARK_GATEWAY_PORT" in os.environ and "SPARK_ENV_LOADED" in os.environ:
+            try:  # spark-submit's own stderr, when this process may write to it
+                stream = open(f"/proc/{os.getppid()}/fd/2", "w", buffering=1)  # noqa: SIM115
+            except OSError:
+                pass
+        _CONSOLE.append(stream)
+    return _CONSOLE[0] or sys.stderr
+
+
+def say(job: str, message: str) -> None:
+    """One progress line: `ziya-data JOB HH:MM:SS message`."""
+    print(f"ziya-data {job} {time.strftime('%H:%M:%S')} {message}", file=console(), flush=True)
 
 
 @dataclass(frozen=True)
@@ -92,7 +118,16 @@ class RunContext:
         }
 
     def read_input(self, name: str):
-        """Read an input table and remember its version for the commit metadata."""
+        """Read an input table and remember its version for the commit metadata: a table
+        of the lake by name, or a Delta table elsewhere by path or URI, or a catalog table
+        (Tables.read_external)."""
+        from ziya_data.jobs.tables import TABLE_NAME
+
+        if not TABLE_NAME.fullmatch(name):
+            df, version = self.tables.read_external(name)
+            self.input_versions[name] = version
+            say(self.job, f"reading {name} (version {version})")
+            return df
         version = self.tables.version(name)
         if version is None:
             raise JobError(
@@ -100,6 +135,7 @@ class RunContext:
                 f"run the step that writes it first, or set {self.job.replace('-', '_')}.input"
             )
         self.input_versions[name] = version
+        say(self.job, f"reading {self.tables.location(name)} (version {version})")
         return self.tables.read(name, version)
 
 
@@ -197,13 +233,19 @@ class StepCounts:
 
 @contextlib.contextmanager
 def holding(ctx: RunContext) -> Iterator[Callable]:
-    """A function that holds a frame computed once for the several reads that follow, as
-    tables.materialize says; what it held is let go when the block ends. A local
-    checkpoint keeps rows on the executors: about half the CPU of building and reading
-    Spark's compressed columnar cache (measured on the filter bench), but a lost executor
-    fails the job where the cache would recompute the lost part, so `auto` takes it only
-    on a local master (no executor is lost there without the driver). The checkpoint's
-    blocks go when Spark's cleaner finds them unreferenced."""
+    """A function `hold(df, cut=False)` that holds a frame computed once for the several
+    reads that follow, as tables.materialize says; what it held is let go when the block
+    ends. `cut=True` also ends the frame's lineage (an iterative algorithm's plan would
+    otherwise grow with every round).
+
+    checkpoint: a local checkpoint keeps rows on the executors, about half the CPU of
+    building and reading Spark's compressed columnar cache (measured on the filter
+    bench); on one machine no executor is lost without the driver. persist: Spark's
+    cache, recomputed where an executor is lost; a cut is a local checkpoint kept in two
+    copies on different executors, so one lost executor loses none. auto: checkpoint on
+    a local master, persist on a cluster. none: nothing held (cuts are still local
+    checkpoints). The checkpoints' blocks go when Spark's cleaner finds them
+    unreferenced."""
     from pyspark import StorageLevel
 
     from ziya_data.jobs.session import is_local
@@ -213,9 +255,14 @@ def holding(ctx: RunContext) -> Iterator[Callable]:
         how = "checkpoint" if is_local(ctx.spark) else "persist"
     persisted = []
 
-    def hold(df):
+    def hold(df, cut: bool = False):
         if how == "checkpoint":
             return df.localCheckpoint()
+        if cut:
+            replicated = how == "persist"
+            return df.localCheckpoint(
+                storageLevel=StorageLevel.MEMORY_AND_DISK_2 if replicated else None
+            )
         if how == "persist":
             persisted.append(df.persist(StorageLevel.MEMORY_AND_DISK))
             return persisted[-1]
@@ -263,6 +310,7 @@ def write_step(
 
     hold = contextlib.nullcontext(result) if held_upstream else materialized(ctx, result)
     with hold as result:
+        say(ctx.job, "computing and counting the rows")
         reason_rows = (
             result.groupBy(F.col(REJECT_REASON).alias("reason"), *kept_by).count().collect()
         )
@@ -298,6 +346,7 @@ def write_step(
         )
         meta = ctx.commit_metadata(counts=counts.as_dict(), **(extra_metadata or {}))
         kept_df = result.where(F.col(REJECT_REASON).isNull()).drop(REJECT_REASON, REJECT_DETAIL)
+        say(ctx.job, f"{total} rows: {kept} kept, {rejected} rejected; writing {output}")
         # Rejects first: if the output write then fails, a re-run replaces both.
         ctx.tables.write(
             rejects_frame(result, ctx.job, ctx.run_id),

@@ -167,6 +167,18 @@ def build_embedder(cfg: ScoreConfig, references: dict[str, tuple[list[str], list
 # ---------------------------------------------------------------- transform
 
 
+def _user_words(path: str):
+    """The user dictionary's words, read here on the driver (they travel with the task)."""
+    from ziya_data.udfs.tokenizers import read_user_dict
+
+    if not path:
+        return ()
+    try:
+        return read_user_dict(path)
+    except OSError as exc:
+        raise JobError(f"score.user_dict '{path}' cannot be read ({exc.strerror})") from None
+
+
 def transform(docs, cfg: ScoreConfig, references: dict | None = None, embedder_spec=None):
     """deduped rows -> the same rows with attribute columns and reject columns.
     `references`: {set name: mean unit vector}; `embedder_spec` from build_embedder."""
@@ -186,7 +198,7 @@ def transform(docs, cfg: ScoreConfig, references: dict | None = None, embedder_s
     config = {
         "word_lists": word_lists("score.rules_dir", cfg.rules_dir),
         "zh_segmenter": cfg.zh_segmenter,
-        "user_dict": cfg.user_dict,
+        "user_words": _user_words(cfg.user_dict),
         "references": {n: references[n] for n in names},
         "embedder": embedder_spec,
     }
@@ -298,11 +310,15 @@ def label_agreement(scored, labels, present: list[str], flag_below: float) -> di
 
 
 def run(spark, settings) -> dict:
+    from ziya_data.jobs.shipping import ship
+
     section: ScoreConfig = settings.section
     ctx = RunContext.start(spark, settings)
     docs = ctx.read_input(section.input)
     references = read_references(spark, ctx.tables, section)
     spec, means = build_embedder(section, references)
+    if spec["kind"] != "hashed":  # the model folder reaches the executors through Spark
+        spec = {**spec, "path": ship(spark, spec["path"])}
     result = transform(docs, section, means, spec)
     extra = {"references": {n: len(t) for n, (t, _) in references.items()}}
     counts = write_step(ctx, result, section.output, extra_metadata=extra)

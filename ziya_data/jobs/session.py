@@ -30,7 +30,7 @@ REQUIRED_CONF = {
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
-    "spark.hadoop.parquet.enable.summary-metadata": "false",
+    "spark.hadoop.parquet.summary.metadata.level": "NONE",
     # 16 MB row groups: a table of text splits into enough tasks to keep every core busy
     # (a 128 MB row group is one task however long its Python work takes).
     "spark.hadoop.parquet.block.size": str(16 * 1024 * 1024),

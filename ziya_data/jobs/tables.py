@@ -21,6 +21,7 @@ table written by one route is read by the other.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -39,8 +40,9 @@ PIPELINE_TABLES = (
 )  # fmt: skip
 
 # A table name: a folder under the lake and a catalog identifier alike.
-_TABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+TABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+CATALOG_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*){1,2}")
 
 
 class TableError(RuntimeError):
@@ -114,7 +116,7 @@ class Tables:
     @staticmethod
     def check_name(name: str) -> str:
         """`name` if it is a valid table name; else a TableError saying why."""
-        if not isinstance(name, str) or not _TABLE_NAME.fullmatch(name):
+        if not isinstance(name, str) or not TABLE_NAME.fullmatch(name):
             raise TableError(
                 f"table name {name!r} is not valid: letters, digits, _ and - only, starting "
                 "with a letter or digit (a table is a folder under the lake, not a path)"
@@ -176,6 +178,31 @@ class Tables:
         if version is not None:
             reader = reader.option("versionAsOf", version)
         return reader.load(self.path(name))
+
+    def read_external(self, spec: str):
+        """(rows, version) of a table outside the lake that a job's input names: a Delta
+        table's path or URI (its current snapshot, by either route), or a catalog name
+        (schema.table or catalog.schema.table)."""
+        if CATALOG_NAME.fullmatch(spec) and not os.path.exists(spec):
+            if not self.spark.catalog.tableExists(spec):
+                raise TableError(f"table '{spec}' is not in the catalog")
+            version = None
+            if delta_jars_present(self.spark):
+                try:
+                    row = self.spark.sql(f"DESCRIBE HISTORY {spec} LIMIT 1").collect()[0]
+                    version = int(row["version"])
+                except Exception:  # not a Delta table: no versions
+                    pass
+            at = f" VERSION AS OF {version}" if version is not None else ""
+            return self.spark.sql(f"SELECT * FROM {spec}{at}"), version
+        location = os.path.abspath(_local_path(spec)) if is_local(spec) else spec
+        dt = open_delta_rs(location, self.storage_options, None, spec)
+        version = dt.version()
+        if self.backend == "delta":
+            return self.spark.read.format("delta").option("versionAsOf", version).load(
+                location
+            ), version
+        return read_delta_rs(self.spark, location, self.storage_options, version, spec), version
 
     def history(self, name: str) -> list[Commit]:
         """Commits, newest first, with the metadata our jobs recorded."""
@@ -251,6 +278,9 @@ class Tables:
             # replace keeps the table's schema.
             writer = writer.option("overwriteSchema", "true")
         if self.catalog:
+            if not exists:  # a schema of its own the first time (where one may create it)
+                with contextlib.suppress(Exception):
+                    self.spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.catalog}")
             writer.saveAsTable(self.identifier(name))
         else:
             writer.save(self.path(name))
@@ -384,7 +414,11 @@ def _local_files(folder: str, batch: str) -> list[tuple[str, int, int, int]]:
     out = []
     for info in fs.get_file_info(pafs.FileSelector(folder, recursive=True, allow_not_found=True)):
         leaf = info.path.rsplit("/", 1)[-1]
-        if info.type != pafs.FileType.File or not leaf.endswith(".parquet") or leaf.startswith(("_", ".")):
+        if (
+            info.type != pafs.FileType.File
+            or not leaf.endswith(".parquet")
+            or leaf.startswith(("_", "."))
+        ):
             continue
         with fs.open_input_file(info.path) as fh:
             rows = pq.ParquetFile(fh).metadata.num_rows

@@ -112,15 +112,13 @@ def _reference_docs(spark, ctx: RunContext):
         if "text" not in docs.columns:
             raise JobError(f"table {section.input} has no text column")
     else:
-        parsed, files = ingest.read_input(
+        parsed, state = ingest.read_input(
             spark,
             ingest.IngestConfig(input=section.input, text_field=section.text_field),
             "train_lm.input",
+            ctx.settings.tables.storage_options,
         )
-        ctx.input_versions["files"] = {
-            "count": len(files),
-            "fingerprint": ingest.input_fingerprint(files),
-        }
+        ctx.input_versions["files"] = state
         docs = parsed.where(F.col("error").isNull())
     if section.max_docs:
         docs = docs.limit(section.max_docs)

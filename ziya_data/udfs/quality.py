@@ -68,7 +68,7 @@ def topic(text: str, lang: str, topics: dict[str, dict[str, frozenset[str]]]) ->
     if not lexicons:
         return "other"
     language = languages.get(lang)
-    words = set(language.word_cutter(tokenizers.ZH_DEFAULT, "")(text))
+    words = set(language.word_cutter(tokenizers.ZH_DEFAULT, ())(text))
     if language.cased:
         words = {w.lower() for w in words}
     best, best_hits = "other", MIN_TOPIC_TERMS - 1

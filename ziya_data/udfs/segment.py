@@ -12,7 +12,7 @@ from ziya_data.udfs.tokenizers import ZH_DEFAULT
 
 def words(text: str, lang: str, zh_backend: str = ZH_DEFAULT) -> list[str]:
     """The words of `text` as its language segments them (jieba for zh)."""
-    return languages.get(lang).word_cutter(zh_backend, "")(text)
+    return languages.get(lang).word_cutter(zh_backend, ())(text)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -35,12 +35,12 @@ class Segmented:
     """One document split once for every measure that needs it: paragraphs, the
     sentences of each paragraph, and the words of each sentence (jieba for zh)."""
 
-    def __init__(self, text: str, lang: str, zh_backend: str = ZH_DEFAULT, user_dict: str = ""):
+    def __init__(self, text: str, lang: str, zh_backend: str = ZH_DEFAULT, user_words=()):
         self.text, self.lang = text, lang
         language = languages.get(lang)
         self.paragraphs = paragraphs(text)
         self.sentences = [language.sentences(p) for p in self.paragraphs]
-        cut = language.word_cutter(zh_backend, user_dict)
+        cut = language.word_cutter(zh_backend, user_words)
         self.words = [[cut(s) for s in ss] for ss in self.sentences]
 
     @cached_property

@@ -9,7 +9,7 @@ jieba on every one of 26,208 texts (THUCNews, ChineseWebText, DRCD, reviews, for
 random strings of awkward characters, each raw and normalised; tests re-check on the
 project's fixtures and, when present, on ../shared/data); with the HMM on jieba-next did
 not, so the HMM is off by default. The tokenizer is built once per process, lazily, with
-an optional user dictionary.
+an optional user dictionary (its words, read once by the caller).
 
 With a Rust backend and the HMM off, words come from `_cut_no_hmm`: jieba's accurate
 mode (split into blocks of Han characters, letters and digits; best route through each
@@ -36,11 +36,14 @@ ZH_DEFAULT = ZH_BACKENDS[0]  # the fastest; all give jieba's tokens
 _TOKENIZERS: dict[tuple[str, str], object] = {}
 
 
-def zh_tokenizer(backend: str = ZH_DEFAULT, user_dict: str = ""):
+UserWords = tuple  # of (word, frequency or None, tag or None), as read_user_dict gives them
+
+
+def zh_tokenizer(backend: str = ZH_DEFAULT, user_words: UserWords = ()):
     """The jieba tokenizer for (backend, user dictionary), built once per process. The
     user dictionary is read here for every backend (rjieba has no reader; jieba-next's
     keeps a byte-order mark as part of the first word)."""
-    key = (backend, user_dict)
+    key = (backend, user_words)
     tok = _TOKENIZERS.get(key)
     if tok is None:
         if backend == "jieba-rs":
@@ -59,9 +62,8 @@ def zh_tokenizer(backend: str = ZH_DEFAULT, user_dict: str = ""):
             tok = jieba_next.Tokenizer()
         else:
             raise ValueError(f"unknown Chinese segmenter {backend!r}")
-        if user_dict:
-            for word, freq, tag in read_user_dict(user_dict):
-                tok.add_word(word, freq, tag)
+        for word, freq, tag in user_words:
+            tok.add_word(word, freq, tag)
         _TOKENIZERS[key] = tok
     return tok
 
@@ -73,9 +75,10 @@ _ASCII_LETTER_OR_DIGIT = re.compile("[a-zA-Z0-9]")
 _USER_DICT_LINE = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
 
 
-def read_user_dict(path: str) -> list[tuple[str, int | None, str | None]]:
+def read_user_dict(path: str) -> UserWords:
     """(word, frequency or None, tag or None) per line of a jieba user dictionary, read
-    as jieba reads one ("word [freq] [tag]"; without a frequency jieba suggests one)."""
+    as jieba reads one ("word [freq] [tag]"; without a frequency jieba suggests one). Read
+    where the path is (the driver); the words travel to the workers with the task."""
     entries = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -84,13 +87,13 @@ def read_user_dict(path: str) -> list[tuple[str, int | None, str | None]]:
                 continue
             word, freq, tag = _USER_DICT_LINE.match(line).groups()
             entries.append((word, int(freq) if freq else None, tag.strip() if tag else None))
-    return entries
+    return tuple(entries)
 
 
-def _block_cutter(backend: str, user_dict: str = "") -> Callable[[str], list[str]] | None:
+def _block_cutter(backend: str, user_words: UserWords = ()) -> Callable[[str], list[str]] | None:
     """A function giving the words of one block (_ZH_BLOCK) by the dictionary route
     without the HMM, from a Rust backend; None for jieba (Python)."""
-    tok = zh_tokenizer(backend, user_dict)
+    tok = zh_tokenizer(backend, user_words)
     if backend == "jieba-rs":
         cut = tok.cut
         return lambda block: cut(block, False)
@@ -146,13 +149,13 @@ def _cut_no_hmm(cut_block: Callable[[str], list[str]], text: str) -> list[str]:
 
 
 def zh_words(
-    text: str, backend: str = ZH_DEFAULT, hmm: bool = False, user_dict: str = ""
+    text: str, backend: str = ZH_DEFAULT, hmm: bool = False, user_words: UserWords = ()
 ) -> list[str]:
     """Chinese words of `text` (whitespace tokens dropped)."""
-    cut_block = None if hmm else _block_cutter(backend, user_dict)
+    cut_block = None if hmm else _block_cutter(backend, user_words)
     if cut_block is not None:
         return _cut_no_hmm(cut_block, text)
-    tok = zh_tokenizer(backend, user_dict)
+    tok = zh_tokenizer(backend, user_words)
     if backend == "jieba-rs":
         return [w for w in tok.cut(text, hmm) if not w.isspace()]
     return [w for w in tok.lcut(text, HMM=hmm) if not w.isspace()]
@@ -161,15 +164,15 @@ def zh_words(
 _CUTTERS: dict[tuple[str, str], Callable[[str], list[str]]] = {}
 
 
-def zh_cutter(backend: str = ZH_DEFAULT, user_dict: str = "") -> Callable[[str], list[str]]:
+def zh_cutter(backend: str = ZH_DEFAULT, user_words: UserWords = ()) -> Callable[[str], list[str]]:
     """A function giving one text's Chinese words (zh_words, HMM off), built once per
     backend and dictionary: the per-text call skips the backend lookup."""
-    key = (backend, user_dict)
+    key = (backend, user_words)
     cut = _CUTTERS.get(key)
     if cut is None:
-        cut_block = _block_cutter(backend, user_dict)
+        cut_block = _block_cutter(backend, user_words)
         if cut_block is None:  # jieba itself: its own route
-            cut = functools.partial(zh_words, backend=backend, user_dict=user_dict)
+            cut = functools.partial(zh_words, backend=backend, user_words=user_words)
         else:
             cut = functools.partial(_cut_no_hmm, cut_block)
         cut = _CUTTERS[key] = cut

@@ -27,7 +27,7 @@ class Language:
     counts_chars: bool
     # The n-gram rules' n is scaled by this (a Chinese word is about two characters).
     ngram_scale: int
-    # word_cutter(zh_backend, user_dict) -> a function giving one text's words.
+    # word_cutter(zh_backend, user_words) -> a function giving one text's words.
     word_cutter: Callable[[str, str], Callable[[str], list[str]]]
     # The sentences of one line, and the line they make again (when some were removed).
     sentences: Callable[[str], list[str]]

@@ -1,0 +1,1 @@
+"""Build and maintenance scripts (compare_lakes is importable by the tests)."""

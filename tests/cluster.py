@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -119,8 +120,9 @@ def standalone(workdir: Path, workers: int = 2, cores: int = 1, memory: str = "3
 
 def submit(cluster: Cluster, app: list[str], *, py_files: Path, jars: list[str] = (),
            conf: dict[str, str] | None = None, cwd: Path, timeout: float = 900,
-           env: dict | None = None) -> subprocess.CompletedProcess:  # fmt: skip
-    """spark-submit an application to the cluster, as a user would; stdout and stderr kept."""
+           env: dict | None = None, on_stderr=None) -> subprocess.CompletedProcess:  # fmt: skip
+    """spark-submit an application to the cluster, as a user would; stdout and stderr kept.
+    `on_stderr(line)` sees each stderr line as it comes (to act in the middle of a run)."""
     cmd = [str(Path(sys.executable).with_name("spark-submit")), "--master", cluster.url,
            "--py-files", str(py_files)]  # fmt: skip
     if jars:
@@ -131,9 +133,21 @@ def submit(cluster: Cluster, app: list[str], *, py_files: Path, jars: list[str] 
     run_env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "PYSPARK_PYTHON": sys.executable,
                "PYSPARK_DRIVER_PYTHON": sys.executable, **(env or {})}  # fmt: skip
     run_env.pop("PYSPARK_GATEWAY_PORT", None)
-    return subprocess.run(
-        [*cmd, *app], capture_output=True, text=True, cwd=cwd, timeout=timeout, env=run_env
-    )
+    proc = subprocess.Popen(
+        [*cmd, *app], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
+        env=run_env,
+    )  # fmt: skip
+    out: list[str] = []
+    reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    err = []
+    for line in proc.stderr:
+        err.append(line)
+        if on_stderr is not None:
+            on_stderr(line)
+    proc.wait(timeout=timeout)
+    reader.join(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, "".join(out), "".join(err))
 
 
 @dataclass

@@ -56,3 +56,30 @@ def delta_rows(path, sql: str = "SELECT * FROM t") -> list[dict]:
 
 def needs_shared_data():
     return pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is not present")
+
+
+@pytest.fixture(scope="session")
+def reference_corpus(tmp_path_factory):
+    """A small demo corpus (300 documents, 200 reference documents) several tests run the
+    whole pipeline on."""
+    from demo import corpus
+
+    root = tmp_path_factory.mktemp("reference_corpus")
+    corpus.write(root, 300, reference_docs=200)
+    return root
+
+
+@pytest.fixture(scope="session")
+def delta_route_run(spark, reference_corpus, tmp_path_factory):
+    """train-lm and the pipeline on the reference corpus in this process, on Spark's own
+    Delta route: the lake other runs (a cluster's, a killed one's, delta-rs's) must equal.
+    (lake, pipeline result, model folder)."""
+    from ziya_data.jobs import registry
+
+    lake = tmp_path_factory.mktemp("delta_route") / "lake"
+    cfg = make_config(
+        lake, "tables.backend=delta", f"ingest.input={reference_corpus / 'corpus'}",
+        f"train_lm.input={reference_corpus / 'reference'}", "evaluate.fail_on_gate=false",
+    )  # fmt: skip
+    registry.run(spark, "train-lm", cfg)
+    return lake, registry.run(spark, "pipeline", cfg), lake / "_models" / "kenlm"

@@ -1,7 +1,9 @@
 """The pipeline on a real Spark cluster: a standalone master and two workers on
 127.0.0.1, the lake and the input on an S3 server (S3Proxy), every step submitted with
 spark-submit as the README shows, and the tables compared with an embedded run of the
-same corpus on Spark's own Delta.
+same corpus on Spark's own Delta. One worker is killed (kill -9, with its executor and
+Python workers) as the filter step starts computing: Spark retries its tasks on the
+other worker and the tables still equal the embedded run's.
 
 The workers cannot read the driver's files: each runs in a mount namespace where the
 test's data folder (corpus, KenLM models, the embedded lake) and the package's source are
@@ -13,12 +15,10 @@ import json
 
 import pytest
 
-from demo import corpus
 from tests import cluster
-from tests.conftest import ROOT, make_config
+from tests.conftest import ROOT
 from tools.compare_lakes import compare
 from ziya_data import bundle
-from ziya_data.jobs import registry
 from ziya_data.jobs.session import project_jars, s3_conf
 from ziya_data.jobs.tables import PIPELINE_TABLES
 
@@ -31,37 +31,19 @@ LOOPBACK = {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cluster_data")
-    corpus.write(root / "demo", 600, reference_docs=300)
-    return root
-
-
-@pytest.fixture(scope="module")
 def s3(tmp_path_factory):
     with cluster.s3_server(tmp_path_factory.mktemp("s3")) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def embedded(spark, data):
-    """The same corpus through the embedded session, on Spark's own Delta route."""
-    lake = data / "embedded_lake"
-    cfg = make_config(
-        lake, "tables.backend=delta", f"ingest.input={data / 'demo' / 'corpus'}",
-        f"train_lm.input={data / 'demo' / 'reference'}", "evaluate.fail_on_gate=false",
-    )  # fmt: skip
-    registry.run(spark, "train-lm", cfg)
-    return lake, registry.run(spark, "pipeline", cfg)
-
-
-@pytest.fixture(scope="module")
-def submitted(data, s3, tmp_path_factory):
+def submitted(reference_corpus, s3, tmp_path_factory):
     """train-lm and pipeline by spark-submit on the cluster, lake and input on S3."""
     dist = tmp_path_factory.mktemp("dist")
     app = bundle.write_zip(dist), bundle.write_main(dist)
-    corpus_uri = s3.upload(data / "demo" / "corpus", "input/corpus")
-    reference_uri = s3.upload(data / "demo" / "reference", "input/reference")
+    corpus_uri = s3.upload(reference_corpus / "corpus", "input/corpus")
+    reference_uri = s3.upload(reference_corpus / "reference", "input/reference")
+    data = tmp_path_factory.mktemp("driver_only")  # models and report: the driver's disk
     options = [f"--set=tables.storage_options.{k}={v}" for k, v in s3.options.items()]
     common = [
         "--lake", f"s3://{s3.bucket}/lake", *options,
@@ -69,9 +51,17 @@ def submitted(data, s3, tmp_path_factory):
         "--set", f"evaluate.report_dir={data / 'report'}",
     ]  # fmt: skip
     conf = {**LOOPBACK, **s3_conf(s3.options)}
-    hidden = (data, ROOT / "ziya_data")
-    results = {}
+    # Hidden from the workers: the driver's files (its models, the corpus's local copy)
+    # and the package's source.
+    hidden = (data, reference_corpus, ROOT / "ziya_data")
+    results = {"killed": [], "models": data / "models"}
     with cluster.standalone(tmp_path_factory.mktemp("cluster"), workers=2, hidden=hidden) as cl:
+
+        def kill_a_worker_when_filter_computes(line: str) -> None:
+            if "ziya-data filter" in line and "computing" in line and not results["killed"]:
+                cl.kill_worker(1)
+                results["killed"].append(line.strip())
+
         for job, extra in (
             ("train-lm", ["--set", f"train_lm.input={reference_uri}"]),
             ("pipeline", ["--set", f"ingest.input={corpus_uri}", "--set", "evaluate.fail_on_gate=false"]),
@@ -79,6 +69,7 @@ def submitted(data, s3, tmp_path_factory):
             done = cluster.submit(
                 cl, [str(app[1]), job, *common, *extra], py_files=app[0],
                 jars=project_jars("s3"), conf=conf, cwd=dist,
+                on_stderr=kill_a_worker_when_filter_computes if job == "pipeline" else None,
             )  # fmt: skip
             assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
             results[job] = json.loads(done.stdout)
@@ -86,8 +77,9 @@ def submitted(data, s3, tmp_path_factory):
     return results
 
 
-def test_the_cluster_run_writes_the_tables_of_the_embedded_run(embedded, submitted, s3):
-    lake, local = embedded
+def test_the_cluster_run_writes_the_tables_of_the_embedded_run(delta_route_run, submitted, s3):
+    lake, local, _ = delta_route_run
+    assert submitted["killed"], "a worker was to be killed during the filter step"
     assert submitted["pipeline"]["rows"] == local["rows"]
     assert submitted["pipeline"]["rejects"] == local["rejects"]
     verdicts = compare(
@@ -101,11 +93,12 @@ def test_the_cluster_run_writes_the_tables_of_the_embedded_run(embedded, submitt
         assert steps[job]["rows_in"] == steps[job]["kept"] + steps[job]["rejected"], job
 
 
-def test_models_reached_the_workers_through_spark_not_a_driver_path(submitted, data):
+def test_models_reached_the_workers_through_spark_not_a_driver_path(submitted):
     trained = submitted["train-lm"]["models"]
+    models = submitted["models"]
     assert {m["path"] for m in trained.values()} == {
-        str(data / "models" / "en.binary"),
-        str(data / "models" / "zh.binary"),
+        str(models / "en.binary"),
+        str(models / "zh.binary"),
     }
     # The filter step scored with them on workers that cannot see data/models.
     steps = {s["job"]: s for s in submitted["pipeline"]["steps"]}

@@ -107,7 +107,9 @@ def run(spark, settings) -> dict:
     section: CleanConfig = settings.section
     ctx = RunContext.start(spark, settings)
     raw = ctx.read_input(section.input)
-    counts = write_step(ctx, transform(raw, section), section.output, tallies=["clean_ops"])
+    counts = write_step(
+        ctx, transform(raw, section), section.output, rows_in=raw.count(), tallies=["clean_ops"]
+    )
     return {"job": "clean", "run_id": ctx.run_id, "output": section.output, **counts.as_dict()}
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -140,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _driver_only(name, args)
     try:
         cfg = load_config(args.config, args.overrides, args.lake)
+        steps = cfg.pipeline.steps if name == "pipeline" else [name]
+        for step in steps:  # before a session starts: no JVM for a config error
+            registry.check_tables(registry.get(step), cfg)
     except config_mod.ConfigError as exc:
         _error(name, str(exc))
         return EXIT_USAGE
@@ -149,16 +153,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.time()
     try:
         with session(cfg.spark, cfg.tables, cfg.lake) as spark:
-            result = registry.run(spark, name, cfg)
+            result = registry.run(spark, name, cfg, args)
     except (JobError, TableError) as exc:
         _error(name, str(exc))
         return EXIT_FAILED
     except config_mod.ConfigError as exc:
         _error(name, str(exc))
         return EXIT_USAGE
+    except Exception as exc:
+        message = explain(exc)
+        if message is None:
+            raise  # not one we know: the whole traceback
+        _error(name, message)
+        return EXIT_FAILED
     result = {**result, "seconds": round(time.time() - started, 1)}
     _print_result(result)
     return EXIT_OK
+
+
+_READ_FAILED = re.compile(r"Encountered error while reading file (\S+?)\.?\s")
+_CAUSE = re.compile(r"Caused by: ([\w.$]+(?:Exception|Error)): ([^\n]*)")
+
+
+def explain(exc: BaseException) -> str | None:
+    """One line for a failure whose cause is the user's to fix (an unreadable input file,
+    a lake that cannot be written), else None. Spark wraps them in long JVM traces."""
+    text = str(exc)
+    read = _READ_FAILED.search(text)
+    if read:
+        cause = _CAUSE.search(text)
+        why = f"{cause.group(1).rsplit('.', 1)[-1]}: {cause.group(2)}" if cause else "unreadable"
+        return f"cannot read input file {read.group(1)} ({why}): a truncated or corrupt file?"
+    if (
+        isinstance(exc, PermissionError)
+        or "AccessDeniedException" in text
+        or "Permission denied" in text
+    ):
+        return f"permission denied: {text.splitlines()[0][:300]}"
+    return None
 
 
 def _driver_only(name: str, args) -> int:

@@ -53,6 +53,19 @@ class SparkConfig:
     log_level: str = option("WARN", choices=["ERROR", "WARN", "INFO", "DEBUG"])
     conf: dict[str, str] = option({})
 
+    def validate(self) -> None:
+        if not re.fullmatch(r"\d+[kmgtp]?b?", self.driver_memory.strip(), re.IGNORECASE):
+            raise ConfigError(
+                f"config key 'spark.driver_memory' is {self.driver_memory!r}; give a size "
+                "such as 4g or 2048m"
+            )
+        if not re.fullmatch(r"local(\[(\*|\d+)(,\d+)?\])?", self.local_master.strip()):
+            raise ConfigError(
+                f"config key 'spark.local_master' is {self.local_master!r}; the embedded "
+                "default takes local, local[N] or local[*] (a cluster's master comes from "
+                "spark-submit --master)"
+            )
+
 
 @dataclasses.dataclass(frozen=True)
 class TablesConfig:

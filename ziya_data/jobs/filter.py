@@ -204,7 +204,8 @@ def run(spark, settings) -> dict:
         filtered = transform(clean, section, models, manifest["zh_segmenter"], hold)
         # Kept rows counted by language and tier: "en:high" -> rows (in the metadata too).
         counts = write_step(
-            ctx, filtered, section.output, tallies=["rule_hits"], keep_tallies=True,
+            ctx, filtered, section.output, rows_in=clean.count(), tallies=["rule_hits"],
+            keep_tallies=True,
             kept_by=["lang", "quality_tier"], held_upstream=True,
             extra_metadata={"models": {k: v["training_lines"] for k, v in manifest["languages"].items()}},
         )  # fmt: skip

@@ -151,12 +151,22 @@ def _read_jsonl(spark, files: list[str], cfg: IngestConfig):
 
     from ziya_data.adapters.ingest import OUTPUT, json_lines_parser
 
-    lines = spark.read.format("text").load(literal_paths(files))
     # Cast to binary so invalid UTF-8 reaches Python as bytes and can be rejected.
-    lines = lines.where(F.trim(F.col("value")) != "").select(
-        F.col("value").cast("binary").alias("line"), F.col("_metadata.file_path").alias("path")
+    lines = (
+        _json_lines(spark, files)
+        .where(~_blank_line())
+        .select(
+            F.col("value").cast("binary").alias("line"), F.col("_metadata.file_path").alias("path")
+        )
     )
     return map_batches(lines, json_lines_parser(_fields(cfg)), output=OUTPUT)
+
+
+def _json_lines(spark, files: list[str]):
+    """The files' lines, split at \\n only: a bare \\r inside a JSON record (legal in a
+    string's raw bytes of some exporters) does not split it. CRLF lines keep their \\r,
+    which JSON reads as whitespace."""
+    return spark.read.format("text").option("lineSep", "\n").load(literal_paths(files))
 
 
 def _read_text_files(spark, files: list[str], cfg: IngestConfig):
@@ -201,18 +211,76 @@ def rows_as_records(df, cfg: IngestConfig, what: str, default_source=None):
         F.lit(cfg.source) if cfg.source else F.coalesce(optional(cfg.source_field), default_source)
     )
     text = F.col(cfg.text_field)
+    # The other columns as JSON; null when they are all null (as for a JSON line without
+    # other fields), so files with and without a column give the same record.
+    meta = F.lit(None).cast("string")
+    if others:
+        packed = F.to_json(F.struct(*others))
+        meta = F.when(packed != "{}", packed)
     return df.select(
         text.alias("text"),
         optional(cfg.url_field).alias("url"),
         optional(cfg.id_field).alias("orig_id"),
         source.alias("source"),
-        (F.to_json(F.struct(*others)) if others else F.lit(None).cast("string")).alias("meta"),
+        meta.alias("meta"),
         F.when(text.isNull(), F.lit(records.MISSING_TEXT)).alias("error"),
         F.when(text.isNull(), F.lit(f"'{cfg.text_field}' is null")).alias("error_detail"),
     )
 
 
 READERS = {"jsonl": _read_jsonl, "parquet": _read_parquet, "text": _read_text_files}
+
+
+def _blank_line():
+    """A line of nothing but whitespace (blank lines are not records)."""
+    from pyspark.sql import functions as F
+
+    return F.col("value").rlike(r"^\s*$")
+
+
+def count_records(spark, by_format: dict[str, list[str]], listed: list[InputFile]) -> int:
+    """How many records the input holds, counted apart from the parsing (the accounting's
+    `rows in`): non-blank JSON lines, text files, Parquet rows. Each listed file must be
+    read once as itself: a file read twice or not at all (Spark's readers expand glob
+    characters in names) fails the run before anything is written."""
+    from urllib.parse import unquote
+
+    from pyspark.sql import functions as F
+
+    total = 0
+    seen: dict[str, int] = {}
+    for fmt, paths in by_format.items():
+        if fmt == "jsonl":
+            per_file = (
+                _json_lines(spark, paths).groupBy(F.col("_metadata.file_path").alias("f"))
+                .agg(F.count("*").alias("lines"), F.sum((~_blank_line()).cast("int")).alias("n"))
+                .collect()
+            )  # fmt: skip
+            for row in per_file:
+                seen[row["f"]] = seen.get(row["f"], 0) + 1
+                total += int(row["n"] or 0)
+        elif fmt == "text":
+            total += len(paths)
+        else:
+            total += spark.read.option("mergeSchema", "true").parquet(*literal_paths(paths)).count()
+
+    def plain(uri: str) -> str:  # file:///a/b%20c and /a/b c alike
+        return (
+            "/" + unquote(uri[len("file:") :]).lstrip("/")
+            if uri.startswith("file:")
+            else unquote(uri)
+        )
+
+    jsonl = {plain(p) for p in by_format.get("jsonl", [])}
+    nonempty = {plain(f.path) for f in listed if f.size and plain(f.path) in jsonl}
+    read = {plain(p) for p in seen}
+    doubled = [p for p, n in seen.items() if n > 1]
+    if read - jsonl or nonempty - read or doubled:
+        raise JobError(
+            "ingest: the input files were not read as listed (missing: "
+            f"{sorted(nonempty - read)[:3]}, unexpected: {sorted(read - jsonl)[:3]}); nothing was written"
+        )
+    return total
 
 
 def _blank(text):
@@ -348,7 +416,7 @@ def read_input(spark, cfg: IngestConfig, key: str = "ingest.input", storage_opti
     table = read_table_input(spark, cfg, storage_options or {})
     if table is not None:
         records_df, version = table
-        return records_df, {"table": cfg.input, "version": version}
+        return records_df, {"table": cfg.input, "version": version, "records": records_df.count()}
     files = list_input(spark, cfg.input, key)
     state = {"count": len(files), "fingerprint": input_fingerprint(files)}
     by_format: dict[str, list[str]] = {}
@@ -359,6 +427,7 @@ def read_input(spark, cfg: IngestConfig, key: str = "ingest.input", storage_opti
     parsed = frames[0]
     for frame in frames[1:]:
         parsed = parsed.unionByName(frame)
+    state["records"] = count_records(spark, by_format, files)
     return parsed, state
 
 
@@ -366,8 +435,9 @@ def run(spark, settings) -> dict:
     section: IngestConfig = settings.section
     ctx = RunContext.start(spark, settings)
     parsed, state = read_input(spark, section, storage_options=settings.tables.storage_options)
+    rows_in = state.pop("records")
     ctx.input_versions["table" if "table" in state else "files"] = state
-    counts = write_step(ctx, transform(parsed, section), section.output)
+    counts = write_step(ctx, transform(parsed, section), section.output, rows_in=rows_in)
     return {"job": "ingest", "run_id": ctx.run_id, "output": section.output, **counts.as_dict()}
 
 

@@ -29,6 +29,8 @@ def run(spark, settings) -> dict:
     from ziya_data.jobs.tables import Tables
 
     cfg = settings.root
+    for step in cfg.pipeline.steps:  # every step's tables, before the first step runs
+        registry.check_tables(registry.get(step), cfg)
     results = [registry.run(spark, step, cfg) for step in cfg.pipeline.steps]
     summary = summarize(Tables(spark, cfg.lake, cfg.tables))
     return {"job": "pipeline", "steps": results, **summary}

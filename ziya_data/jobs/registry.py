@@ -36,6 +36,7 @@ class Job:
     writes: tuple[str, ...] = ()  # keys of its section naming tables it writes
     step: bool = False  # one of pipeline.steps
     spark: bool = True  # False: runs on the driver alone (no session)
+    whole_config: bool = False  # given the whole config (it runs or inspects other jobs)
 
     @property
     def section(self) -> str:
@@ -62,7 +63,14 @@ JOBS: tuple[Job, ...] = (
         EvaluateConfig, uses=("score",), reads=("input",), writes=("output",), step=True),
     Job("fit-scaling-law", "ziya_data.jobs.fit_scaling_law",
         "fit the data-centric scaling law to observed training runs (no Spark)", spark=False),
-    Job("pipeline", "ziya_data.jobs.pipeline", "run the configured steps in order"),
+    Job("pipeline", "ziya_data.jobs.pipeline", "run the configured steps in order",
+        whole_config=True),
+    Job("status", "ziya_data.jobs.status",
+        "each step's last write: run ids and versions, and any step left half-finished",
+        whole_config=True),
+    Job("vacuum", "ziya_data.jobs.vacuum",
+        "remove files no table version needs (old versions, killed writes) past the retention",
+        whole_config=True),
 )  # fmt: skip
 
 SHARED_SECTIONS = ("lake", "spark", "tables")
@@ -116,9 +124,10 @@ def config_class() -> type:
 Config = config_class()
 
 
-def settings_for(job: Job, cfg) -> Any:
+def settings_for(job: Job, cfg, args=None) -> Any:
     """What `job` is given: its own section, the sections it names, where the tables are
-    (and, for the pipeline, the whole config, as it runs the others)."""
+    (and, for a job that runs or inspects others, the whole config), and its own command
+    line options, if it has any."""
     from ziya_data.jobs.runtime import JobSettings
 
     return JobSettings(
@@ -127,14 +136,53 @@ def settings_for(job: Job, cfg) -> Any:
         lake=cfg.lake,
         tables=cfg.tables,
         uses={name: getattr(cfg, name) for name in job.uses},
-        root=cfg if job.name == "pipeline" else None,
+        root=cfg if job.whole_config else None,
+        args=args,
     )
 
 
-def run(spark, name: str, cfg) -> dict:
-    """Run job `name` on `spark` with the root config `cfg`; its JSON-able result."""
+def check_tables(job: Job, cfg) -> None:
+    """Refuse, before anything is read or written, a job whose tables cannot work: an
+    output that is not a plain table name, that is the rejects table (a step's rows
+    would replace the rejects' layout), that is one of its own inputs (the step would
+    overwrite what it reads), or two outputs that are one table."""
+    from ziya_data.jobs.tables import TableError, Tables
+
+    if job.config is None:
+        return
+    section = getattr(cfg, job.section)
+    outputs = {f"{job.section}.{key}": getattr(section, key) for key in job.writes}
+    outputs = {key: name for key, name in outputs.items() if name}  # dedup.index may be off
+    inputs = {getattr(section, key) for key in job.reads}
+    seen: dict[str, str] = {}
+    for key, name in outputs.items():
+        try:
+            Tables.check_name(name)
+        except TableError as exc:
+            raise ConfigError(f"config key '{key}': {exc}") from None
+        if name == cfg.tables.rejects:
+            raise ConfigError(
+                f"config key '{key}' is '{name}', the rejects table (tables.rejects): "
+                "a step writes its rejects there itself; choose another output"
+            )
+        if name in inputs:
+            raise ConfigError(
+                f"config key '{key}' is '{name}', which {job.name} also reads: a step "
+                "never overwrites its own input; choose another output"
+            )
+        if name in seen:
+            raise ConfigError(
+                f"config keys '{seen[name]}' and '{key}' name the same table '{name}'"
+            )
+        seen[name] = key
+
+
+def run(spark, name: str, cfg, args=None) -> dict:
+    """Run job `name` on `spark` with the root config `cfg` (and its command-line options
+    `args`, if it takes any); its JSON-able result."""
     job = get(name)
-    return job.load().run(spark, settings_for(job, cfg))
+    check_tables(job, cfg)
+    return job.load().run(spark, settings_for(job, cfg, args))
 
 
 def job_table() -> str:

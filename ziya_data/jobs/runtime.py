@@ -66,11 +66,33 @@ class JobSettings:
     lake: str
     tables: TablesConfig
     uses: dict[str, Any] = field(default_factory=dict)
-    root: Any = None  # the whole config: only the pipeline job, which runs the others
+    root: Any = None  # the whole config: jobs that run or inspect others (registry)
+    args: Any = None  # the job's own command-line options (argparse), if it has any
 
     def use(self, name: str) -> Any:
         """Another section this job named in the registry (a KeyError is a registry bug)."""
         return self.uses[name]
+
+
+def check_lake(lake: str) -> None:
+    """A local lake must be a folder this process can write (or be able to become one):
+    found before any work, with one clear line, not as a failed write at the end."""
+    from pathlib import Path
+
+    from ziya_data.jobs.tables import TableError, is_local
+
+    if not is_local(lake):
+        return
+    path = Path(lake.removeprefix("file://")).absolute()
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is None:
+        return
+    if existing == path and not path.is_dir():
+        raise TableError(f"the lake {path} is a file, not a folder; set --lake to a folder")
+    if not existing.is_dir():
+        raise TableError(f"the lake {path} cannot be made: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise TableError(f"the lake {path} is not writable ({existing}: permission denied)")
 
 
 @dataclass
@@ -85,6 +107,7 @@ class RunContext:
 
     @classmethod
     def start(cls, spark, settings: JobSettings) -> RunContext:
+        check_lake(settings.lake)
         return cls(spark, settings, Tables(spark, settings.lake, settings.tables))
 
     @property
@@ -136,6 +159,9 @@ class RunContext:
             )
         self.input_versions[name] = version
         say(self.job, f"reading {self.tables.location(name)} (version {version})")
+        from ziya_data.jobs.status import check_input
+
+        check_input(self.tables, name)
         return self.tables.read(name, version)
 
 
@@ -167,7 +193,12 @@ def topic_lexicons(key: str, folder: str) -> dict:
     return quality.load_topics(_user_folder(key, folder))
 
 
-def rejects_frame(result, step: str, run_id: str):
+# The rejects table holds each step's rejects for each output table in a partition of
+# its own (step, output): a run replaces its own and no other.
+REJECT_PARTITIONS = ["step", "output"]
+
+
+def rejects_frame(result, step: str, output: str, run_id: str):
     """Rows of `result` that carry a reject reason, in the rejects table's shape."""
     from pyspark.sql import functions as F
 
@@ -186,6 +217,7 @@ def rejects_frame(result, step: str, run_id: str):
     return result.where(F.col(REJECT_REASON).isNotNull()).select(
         F.col("doc_id"),
         F.lit(step).alias("step"),
+        F.lit(output).alias("output"),
         F.col(REJECT_REASON).alias("reason"),
         F.col(REJECT_DETAIL).cast("string").alias("detail"),
         F.lit(run_id).alias("run_id"),
@@ -287,7 +319,7 @@ def write_step(
     result,
     output: str,
     *,
-    rows_in: int | None = None,
+    rows_in: int,
     tallies: Sequence[str] = (),
     keep_tallies: bool = False,
     kept_by: Sequence[str] = (),
@@ -296,8 +328,12 @@ def write_step(
 ) -> StepCounts:
     """Write kept rows to `output` and rejected rows to the rejects table, accounted.
 
-    `rows_in` is the input row count when the caller knows it; otherwise the
-    result's own row count is used (a transform never drops rows silently).
+    `rows_in`, the input's row count as the caller counted it, must equal kept + rejected
+    before anything is written (a transform never drops or doubles rows silently). The
+    rejects go first, in the step's own partition; the output's commit records their
+    version and both carry the run id, so a run killed between the two commits is found
+    (`ziya-data status`, and any job reading the output) and mended by running the step
+    again.
     `tallies` names array<string> columns (e.g. which operations changed a row):
     their items are counted into the commit metadata; the columns are stored only with
     `keep_tallies`. `kept_by` names columns whose value combinations are counted among
@@ -324,9 +360,10 @@ def write_step(
         kept = sum(int(r["count"]) for r in reason_rows if r["reason"] is None)
         rejected = sum(reasons.values())
         total = kept + rejected
-        if rows_in is not None and rows_in != total:
+        if rows_in != total:
             raise JobError(
-                f"{ctx.job}: accounting failed: {rows_in} rows in, {kept} kept + {rejected} rejected"
+                f"{ctx.job}: accounting failed: {rows_in} rows in, {kept} kept + {rejected} "
+                "rejected; nothing was written"
             )
         tally_counts = {}
         for column in tallies:
@@ -337,26 +374,28 @@ def write_step(
         if not keep_tallies:
             result = result.drop(*tallies)
         counts = StepCounts(
-            total if rows_in is None else rows_in,
+            rows_in,
             kept,
             rejected,
             dict(sorted(reasons.items())),
             tally_counts,
             dict(sorted(kept_counts.items())),
         )
-        meta = ctx.commit_metadata(counts=counts.as_dict(), **(extra_metadata or {}))
+        meta = ctx.commit_metadata(counts=counts.as_dict(), output=output, **(extra_metadata or {}))
         kept_df = result.where(F.col(REJECT_REASON).isNull()).drop(REJECT_REASON, REJECT_DETAIL)
         say(ctx.job, f"{total} rows: {kept} kept, {rejected} rejected; writing {output}")
         # Rejects first: if the output write then fails, a re-run replaces both.
-        ctx.tables.write(
-            rejects_frame(result, ctx.job, ctx.run_id),
+        rejects_version = ctx.tables.write(
+            rejects_frame(result, ctx.job, output, ctx.run_id),
             ctx.tables.rejects,
             mode="overwrite",
-            partition_by=["step"],
-            replace_partition={"step": ctx.job},
+            partition_by=REJECT_PARTITIONS,
+            replace_partition={"step": ctx.job, "output": output},
             metadata=meta,
         )
-        ctx.tables.write(kept_df, output, mode="overwrite", metadata=meta)
+        ctx.tables.write(
+            kept_df, output, mode="overwrite", metadata={**meta, "rejects_version": rejects_version}
+        )
         return counts
 
 

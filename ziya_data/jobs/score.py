@@ -321,7 +321,7 @@ def run(spark, settings) -> dict:
         spec = {**spec, "path": ship(spark, spec["path"])}
     result = transform(docs, section, means, spec)
     extra = {"references": {n: len(t) for n, (t, _) in references.items()}}
-    counts = write_step(ctx, result, section.output, extra_metadata=extra)
+    counts = write_step(ctx, result, section.output, rows_in=docs.count(), extra_metadata=extra)
     scored = ctx.tables.read(section.output)
     labels_report = None
     if section.labels:

@@ -187,6 +187,9 @@ def build(cfg: SparkConfig, tables: TablesConfig | None = None, lake: str = ""):
             # (skewed joins); `spark.conf` can turn it back on here.
             .config("spark.sql.adaptive.enabled", "false")
             .config("spark.ui.enabled", "false")
+            # Local files without Hadoop's .crc side files: it builds their names as
+            # relative URIs, which fails for a file named a:b.jsonl.
+            .config("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
         )

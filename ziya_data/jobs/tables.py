@@ -42,6 +42,8 @@ PIPELINE_TABLES = (
 # A table name: a folder under the lake and a catalog identifier alike.
 TABLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+# Commits tried before a writer gives up to concurrent ones (each a reload and a new try).
+COMMIT_ATTEMPTS = 10
 CATALOG_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*){1,2}")
 
 
@@ -277,24 +279,38 @@ class Tables:
             # A step's output may change its columns (another config); a partition
             # replace keeps the table's schema.
             writer = writer.option("overwriteSchema", "true")
-        if self.catalog:
-            if not exists:  # a schema of its own the first time (where one may create it)
-                with contextlib.suppress(Exception):
-                    self.spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.catalog}")
-            writer.saveAsTable(self.identifier(name))
-        else:
-            writer.save(self.path(name))
+        if self.catalog and not exists:  # a schema of its own the first time, where allowed
+            with contextlib.suppress(Exception):
+                self.spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.catalog}")
+        for attempt in range(COMMIT_ATTEMPTS):
+            try:
+                if self.catalog:
+                    writer.saveAsTable(self.identifier(name))
+                else:
+                    writer.save(self.path(name))
+                break
+            except Exception as exc:
+                # Delta's optimistic concurrency: another writer committed a conflicting
+                # change first; the write is made again on the new version.
+                if "Concurrent" not in type(exc).__name__ + str(exc)[:200]:
+                    raise
+                if attempt == COMMIT_ATTEMPTS - 1:
+                    raise TableError(
+                        f"table '{name}': other writers committed conflicting changes "
+                        f"{COMMIT_ATTEMPTS} times in a row; run it again"
+                    ) from None
+                time.sleep(0.2 * (attempt + 1))
         return self.version(name)
 
     def _write_delta_rs(self, df, name, mode, metadata, partition_by, replace_partition) -> int:
         import pyarrow as pa
-        from deltalake import DeltaTable, Schema
-        from deltalake.transaction import AddAction, CommitProperties, create_table_with_add_actions
+        from deltalake.transaction import AddAction
         from pyspark.sql.pandas.types import to_arrow_schema
 
         table_path = self.path(name)
         batch = f"batch-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:12]}"
         batch_path = f"{table_path}/{batch}"
+        committed = False
         try:
             folder = _single_partition_folder(partition_by, replace_partition)
             if folder is not None:
@@ -327,35 +343,74 @@ class Tables:
             arrow_schema = pa.schema(
                 [pa.field(f.name, f.type, nullable=True) for f in arrow_schema]
             )
-            props = CommitProperties(
-                custom_metadata={"userMetadata": json.dumps(metadata, sort_keys=True)}
+            if not actions:  # nothing written: the batch folder holds no data
+                self._remove_quietly(batch_path)
+            self._commit_delta_rs(
+                name, actions, mode, arrow_schema, metadata, partition_by, replace_partition
             )
-            options = self.storage_options or None
-            if DeltaTable.is_deltatable(table_path, options):
-                table = DeltaTable(table_path, storage_options=options)
-                filters = [(k, "=", v) for k, v in (replace_partition or {}).items()] or None
-                table.create_write_transaction(
-                    actions,
-                    mode=mode,
-                    schema=arrow_schema,
-                    partition_by=partition_by or None,
-                    partition_filters=filters if mode == "overwrite" else None,
-                    commit_properties=props,
-                )
-            else:
-                create_table_with_add_actions(
-                    table_path,
-                    Schema.from_arrow(arrow_schema),
-                    actions,
-                    mode="error",
-                    partition_by=partition_by or None,
-                    commit_properties=props,
-                    storage_options=options,
-                )
+            committed = True
         except BaseException:
-            self._remove_quietly(batch_path)
+            if not committed:  # files a committed version references are never removed
+                self._remove_quietly(batch_path)
             raise
-        return DeltaTable(table_path, storage_options=self.storage_options or None).version()
+        return open_delta_rs(table_path, self.storage_options, None, name).version()
+
+    def _commit_delta_rs(self, name, actions, mode, arrow_schema, metadata, partition_by,
+                         replace_partition) -> None:  # fmt: skip
+        """One commit of `actions`, checked against concurrent writers: delta-rs is told not
+        to retry on its own, and when another commit lands first the table is reloaded and
+        the commit made again on the new version, so an overwrite removes what that writer
+        added too (two runs of a step leave one copy, not two) and writers of other
+        partitions simply follow each other."""
+        from deltalake import DeltaTable, Schema
+        from deltalake.exceptions import CommitFailedError, DeltaError
+        from deltalake.transaction import CommitProperties, create_table_with_add_actions
+
+        table_path = self.path(name)
+        options = self.storage_options or None
+        props = CommitProperties(
+            custom_metadata={"userMetadata": json.dumps(metadata, sort_keys=True)},
+            max_commit_retries=0,
+        )
+        for attempt in range(COMMIT_ATTEMPTS):
+            try:
+                if DeltaTable.is_deltatable(table_path, options):
+                    table = DeltaTable(table_path, storage_options=options)
+                    self._check_layout(name, table, partition_by)
+                    filters = [(k, "=", v) for k, v in (replace_partition or {}).items()] or None
+                    table.create_write_transaction(
+                        actions, mode=mode, schema=arrow_schema,
+                        partition_by=partition_by or None,
+                        partition_filters=filters if mode == "overwrite" else None,
+                        commit_properties=props,
+                    )  # fmt: skip
+                else:
+                    create_table_with_add_actions(
+                        table_path, Schema.from_arrow(arrow_schema), actions, mode="error",
+                        partition_by=partition_by or None, commit_properties=props,
+                        storage_options=options,
+                    )  # fmt: skip
+                return
+            except (CommitFailedError, DeltaError) as exc:
+                lost_race = isinstance(exc, CommitFailedError) or "already exists" in str(exc)
+                if not lost_race:
+                    raise
+                if attempt == COMMIT_ATTEMPTS - 1:
+                    raise TableError(
+                        f"table '{name}': other writers committed first {COMMIT_ATTEMPTS} "
+                        "times in a row; this run's rows were not added (run it again)"
+                    ) from None
+                time.sleep(0.2 * (attempt + 1))
+
+    def _check_layout(self, name: str, table, partition_by) -> None:
+        have = list(table.metadata().partition_columns)
+        if have != list(partition_by or []):
+            raise TableError(
+                f"table '{name}' at {self.path(name)} is partitioned by {have or 'nothing'}, "
+                f"this write by {partition_by or 'nothing'}: an older layout (the rejects "
+                "table is now partitioned by step and output); move it away or set another "
+                "name (tables.rejects) and run the steps again"
+            )
 
     def _written_files(self, batch_path: str, batch: str) -> list[tuple[str, int, int, int]]:
         """(path relative to the table, bytes, mtime in ms, rows) of each Parquet file with

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
 # Why a record cannot be read: stable names, the ingest step's reject reasons.
 MALFORMED_JSON = "malformed_json"
@@ -40,8 +41,9 @@ class Record:
 
 
 def source_from_path(path: str) -> str:
-    """`.../news_en.jsonl.gz` -> `news_en`: the file name without its extensions."""
-    name = PurePosixPath(path.rstrip("/")).name
+    """`.../news_en.jsonl.gz` -> `news_en`: the file name without its extensions (a URI's
+    %-escapes decoded)."""
+    name = unquote(PurePosixPath(path.rstrip("/")).name)
     return name.split(".", 1)[0] or name
 
 
@@ -93,7 +95,9 @@ def parse_json_line(raw: bytes, path: str, fields: Fields) -> Record:
     if line.startswith("\ufeff"):
         line = line[1:]
     try:
-        obj = json.loads(line)
+        # Control characters inside strings (a bare \r from some exporters) are read as
+        # text: the clean step normalises them; a strict reader would lose the document.
+        obj = json.loads(line, strict=False)
     except ValueError as exc:
         return Record(
             line, source=default_source, error=MALFORMED_JSON, error_detail=str(exc)[:200]

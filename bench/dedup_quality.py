@@ -100,7 +100,7 @@ def main(argv=None) -> int:
         registry.run(spark, "ingest", cfg)
         registry.run(spark, "clean", cfg)
         result = registry.run(spark, "dedup", cfg)
-    from demo.summary import query
+    from ziya_data.lake import query
 
     rows = query(str(out / "lake" / "clean"), "SELECT doc_id, source, lang, text FROM t")
     report = {"dedup": result, "sources": {}}

@@ -111,7 +111,7 @@ def main(argv=None) -> int:
     sizes = build_corpus(Path(args.shared), out)
     cfg = config_mod.load(Config, None, [f"lake={out / 'lake'}", f"ingest.input={out / 'corpus'}",
                                          f"train_lm.input={out / 'reference'}"])  # fmt: skip
-    from demo.summary import query
+    from ziya_data.lake import query
 
     with session(cfg.spark) as spark:
         registry.run(spark, "ingest", cfg)

@@ -12,17 +12,10 @@ import argparse
 import json
 import os
 
-from deltalake import DeltaTable, QueryBuilder
+from deltalake import DeltaTable
 
 from ziya_data.jobs.tables import PIPELINE_TABLES
-
-
-def query(path: str, sql: str) -> list[dict]:
-    """Run SQL over the Delta table at `path` (named t) with delta-rs's own engine."""
-    import pyarrow as pa
-
-    reader = QueryBuilder().register("t", DeltaTable(path)).execute(sql)
-    return pa.table(reader.read_all()).to_pylist()
+from ziya_data.lake import query
 
 
 def main(argv=None) -> int:

@@ -49,7 +49,7 @@ def lake(tmp_path):
 
 def delta_rows(path, sql: str = "SELECT * FROM t") -> list[dict]:
     """Rows of a Delta table read by delta-rs alone (independent of Spark)."""
-    from demo.summary import query
+    from ziya_data.lake import query
 
     return query(str(path), sql)
 

@@ -203,3 +203,20 @@ def test_catalog_tables_on_the_delta_route(spark, tmp_path):
     assert [c.metadata["n"] for c in t.history("raw")] == [2, 1, 0]
     with pytest.raises(Exception, match="tables.catalog"):
         TablesConfig(backend="delta-rs", catalog="main.ziya").validate()
+
+
+def test_reading_results_without_spark_exits_cleanly_every_time(delta_route_run):
+    """ziya_data.lake.read_table in 20 fresh interpreters: every one exits 0 (deltalake's
+    own to_pyarrow_table aborts at exit in most runs with every released deltalake and
+    pyarrow tried; ziya_data.lake explains)."""
+    import subprocess
+    import sys
+
+    lake = delta_route_run[0]
+    script = (
+        "import sys; from ziya_data.lake import read_table\n"
+        f"t = read_table({str(lake / 'scored')!r}); print(t.num_rows)\n"
+    )
+    codes = [subprocess.run([sys.executable, "-c", script], capture_output=True).returncode
+             for _ in range(20)]  # fmt: skip
+    assert codes == [0] * 20

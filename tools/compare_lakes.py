@@ -39,13 +39,13 @@ def _canonical(value, digits: int | None = None):
 def canonical_rows(path, ignore: set[str], storage_options: dict | None = None,
                    digits: int | None = None) -> list[str] | None:  # fmt: skip
     """The table's rows as sorted canonical JSON, None when there is no table at `path`."""
-    import pyarrow as pa
     from deltalake import DeltaTable
+
+    from ziya_data.lake import read_table
 
     if not DeltaTable.is_deltatable(str(path), storage_options):
         return None
-    dataset = DeltaTable(str(path), storage_options=storage_options).to_pyarrow_dataset()
-    table = pa.table(dataset.to_table())
+    table = read_table(str(path), storage_options=storage_options)
     keep = [c for c in table.column_names if c not in ignore]
     rows = table.select(keep).to_pylist()
     return sorted(

@@ -20,6 +20,36 @@ def test_languages_and_script_rule():
     assert lang == "de" and score > 0.9
 
 
+def test_mixed_scripts_are_judged_by_the_script_that_holds_most_of_the_text():
+    # Chinese technical text with commands and names (a Debian fortune's kind).
+    fortune = "使用 gdm3 启动 X 会话时，你必须安装 menu-xdg 软件包，然后运行 apt-get install 命令。"
+    assert langid.detect(fortune) == langid.detect(langid.script_view(fortune))
+    lang, score = langid.detect(fortune)
+    assert lang == "zh" and score > 0.9  # langdetect on the whole text: Norwegian or Catalan
+    review = "我觉得本本还是不错的,简单干净.性能也还好.而且我喜欢HP这个牌子,我们家台式机也是HP的."
+    assert langid.detect(review)[0] == "zh"
+    # English with a few Chinese words stays English.
+    english = "The delegation visited 北京 and 上海 last week to discuss trade, tariffs and shipping."
+    assert langid.detect(english)[0] == "en"
+    # One script: langdetect sees the text as it is.
+    for pure in ("The council met on Monday.", "市政府周一批准了预算。", "1234"):
+        assert langid.script_view(pure) is pure
+    assert langid.script_view("喜欢HP这个牌子 ok").split() == ["喜欢", "这个牌子"]  # the larger side
+    assert langid.detect_many([fortune, english]) == [langid.detect(fortune), langid.detect(english)]
+
+
+@needs_shared_data()
+def test_fortunes_and_mixed_text_from_shared_data_keep_their_language():
+    """Before the script rule 88% of the Debian fortunes were kept as zh and 0-7% of
+    Chinese passages with English words put in; now at least 99%."""
+    from bench import langid_quality
+
+    sets = langid_quality.sets(SHARED_DATA)
+    for name in ("fortunes", "zh+en words 25%", "zh+commands 25%", "en+zh words 15%", "bbc"):
+        expected, texts = sets[name]
+        assert langid_quality.judge(texts, expected, "langdetect-rs")["accuracy"] >= 0.99, name
+
+
 def test_detection_is_deterministic():
     text = "Mixed 中文 and English text, 一半一半 written together in one line."
     assert len({langid.detect(text) for _ in range(5)}) == 1

@@ -92,63 +92,72 @@ def test_exact_text_equals_the_plain_definition():
 
 
 def test_shingles_short_texts_and_jaccard():
-    assert D.shingles("ok", "en", 5) == {"ok"}
-    assert D.shingles("好的", "zh", 5) == {"好的"}
-    assert D.shingles("!!!", "en", 5) == set()
-    assert D.shingles("a b c d e f", "en", 5) == {"a b c d e", "b c d e f"}
-    assert D.shingles("一二三四五六", "zh", 5) == {"一二三四五", "二三四五六"}
-    a, b = D.shingles("a b c d e f g", "en", 5), D.shingles("a b c d e f h", "en", 5)
+    assert D.shingles("ok", 5) == {"ok"}
+    assert D.shingles("好的", 5) == {"好 的"}
+    assert D.shingles("!!!", 5) == set()
+    assert D.shingles("a b c d e f", 5) == {"a b c d e", "b c d e f"}
+    assert D.shingles("一二三四五六", 5) == {"一 二 三 四 五", "二 三 四 五 六"}
+    a, b = D.shingles("a b c d e f g", 5), D.shingles("a b c d e f h", 5)
     assert D.jaccard(a, b) == pytest.approx(2 / 4)
 
 
+def test_shingle_units_follow_the_script_not_a_language():
+    # Each CJK character a unit, each word of another script a unit, in one text.
+    assert D.units("使用 gdm3 启动X会话，安装menu-xdg。") == [
+        "使", "用", "gdm3", "启", "动", "x", "会", "话", "安", "装", "menu", "xdg",
+    ]  # fmt: skip
+    assert D.units("ＡＢＣ１２３汉字 Don't") == ["abc123", "汉", "字", "don", "t"]
+    # A text of mostly CJK units takes n_chars, one of mostly words n_words.
+    assert D.shingles("一二三四五六", 2, 4) == {"一 二 三 四", "二 三 四 五", "三 四 五 六"}
+    assert D.shingles("one two three 四", 2, 4) == {"one two", "two three", "three 四"}
+    # One character changed in a Chinese clause changes a few shingles, not all of them.
+    x = "国家统计局今天发布了第三季度的经济数据显示增长平稳"
+    y = "国家统计局今天发布了第三季度的经济数据显示增长稳定"
+    assert D.jaccard(D.shingles(x, 5), D.shingles(y, 5)) > 0.75
+
+
 SHINGLE_TEXTS = [
-    ("ok", "en"), ("好的", "zh"), ("!!!", "en"), ("", "zh"),
-    ("a b c d e f", "en"), ("一二三四五六", "zh"), ("a b a b a b a b", "en"),
-    ("The Council approved the new plan; the council approved it again.", "en"),
-    ("ＡＢＣ全角字母和数字１２３，半角abc与123。哈哈哈哈哈哈哈", "zh"),
-    ("代码\ud800测试文本内容", "zh"),  # a stray surrogate
+    "ok", "好的", "!!!", "", "a b c d e f", "一二三四五六", "a b a b a b a b",
+    "The Council approved the new plan; the council approved it again.",
+    "ＡＢＣ全角字母和数字１２３，半角abc与123。哈哈哈哈哈哈哈",
+    "代码\ud800测试文本内容",  # a stray surrogate
+    "Ünïcode wörds and 中文 mixed, ß and ﬁ ligatures",
 ]  # fmt: skip
 
 
 def test_shingle_ids_stand_for_the_shingle_strings():
     """Ids are computed without building shingle strings; equal shingles must get equal
     ids and different ones different ids, so counts and Jaccard values carry over."""
-    for text, lang in SHINGLE_TEXTS:
-        strings = D.shingles(text, lang, 5)
-        assert len(D.shingle_ids(text, lang, 5)) == len(strings), text
-        assert len(D.shingle_hashes(text, lang, 5)) == len(strings), text
+    for text in SHINGLE_TEXTS:
+        strings = D.shingles(text, 5)
+        assert len(D.shingle_ids(text, 5)) == len(strings), text
+        assert len(D.shingle_hashes(text, 5)) == len(strings), text
     pairs = [
-        ("a b c d e f g h i j", "a b c d e f g h i k", "en"),
-        ("今天天气很好我们去公园散步吧", "今天天气很好我们去海边散步吧", "zh"),
+        ("a b c d e f g h i j", "a b c d e f g h i k"),
+        ("今天天气很好我们去公园散步吧", "今天天气很好我们去海边散步吧"),
+        ("Huawei 发布 Mate 60 手机 today", "Huawei 发布 Mate 70 手机 today"),
     ]
-    for x, y, lang in pairs:
-        want = D.jaccard(D.shingles(x, lang, 3), D.shingles(y, lang, 3))
-        hx, hy = (set(D.shingle_hashes(t, lang, 3).tolist()) for t in (x, y))
+    for x, y in pairs:
+        want = D.jaccard(D.shingles(x, 3), D.shingles(y, 3))
+        hx, hy = (set(D.shingle_hashes(t, 3).tolist()) for t in (x, y))
         assert D.jaccard(hx, hy) == pytest.approx(want)
-    # zh units are exact_text's characters: width and case do not make a new shingle
-    assert np.array_equal(
-        D.shingle_hashes("ＡＢＣ１２３汉字", "zh", 3), D.shingle_hashes("abc123汉字", "zh", 3)
-    )
-    # ASCII texts take a byte path to the same words and ids as tokenizers.en_words
-    import xxhash
-
-    from ziya_data.udfs import tokenizers
-
+    # width and case do not make a new shingle
+    assert np.array_equal(D.shingle_hashes("ＡＢＣ１２３汉字", 3), D.shingle_hashes("abc123汉字", 3))
+    # ASCII texts take a byte path to the same units and ids as the general one
     rng = random.Random(11)
     for _ in range(3000):
         text = "".join(rng.choice("ab Z9'_-,\n") for _ in range(rng.randint(0, 40)))
-        words = tokenizers.en_words(text)
-        assert D._ascii_words(text) == [w.lower().encode() for w in words], text
-        want = [xxhash.xxh64_intdigest(w.casefold().encode()) for w in words]
-        assert np.array_equal(D.unit_ids(text, "en"), D._fmix64(np.array(want, dtype=np.uint64)))
+        assert D._ascii_words(text) == [u.encode() for u in D.units(text)], text
+        ascii_ids, _ = D.unit_ids(text)
+        general_ids, _ = D.unit_ids(text + "中")  # the non-ASCII path, one CJK unit more
+        assert np.array_equal(ascii_ids, general_ids[: len(ascii_ids)]), text
     # the sets are distinct and sorted, as np.unique would give them
     rng = np.random.default_rng(5)
     for size in (0, 1, 2, 7, 400):
         values = rng.integers(0, 50, size).astype(np.uint32)
         assert np.array_equal(D._distinct_sorted(values), np.unique(values))
-    for text, lang in SHINGLE_TEXTS:
-        ids = D._shingle_ids_all(text, lang, 5, None)
-        assert np.array_equal(D.shingle_ids(text, lang, 5), np.unique(ids))
+    for text in SHINGLE_TEXTS:
+        assert np.array_equal(D.shingle_ids(text, 5), np.unique(D._shingle_ids_all(text, 5)))
 
 
 def test_minhash_is_pinned_and_estimates_jaccard():
@@ -156,12 +165,12 @@ def test_minhash_is_pinned_and_estimates_jaccard():
 
     x = "The council approved the new plan for the northern bus routes on Monday evening"
     y = "The council approved the new plan for the northern bus routes on Tuesday evening"
-    hx, hy = D.shingle_hashes(x, "en", 3), D.shingle_hashes(y, "en", 3)
+    hx, hy = D.shingle_hashes(x, 3), D.shingle_hashes(y, 3)
     sig = D.minhash_of_hashes(hx, 128, 1)
     assert sig.dtype == np.uint32 and len(sig) == 128
     assert np.array_equal(sig, D.minhash_of_hashes(hx.copy(), 128, 1))  # deterministic
     est = D.estimated_jaccard(sig, D.minhash_of_hashes(hy, 128, 1))
-    assert abs(est - D.jaccard(D.shingles(x, "en", 3), D.shingles(y, "en", 3))) < 0.15
+    assert abs(est - D.jaccard(D.shingles(x, 3), D.shingles(y, 3))) < 0.15
     assert np.array_equal(sig, D.minhash_of_hashes(hx, 128, 1))  # the shared sketch starts clean
     # a long document goes in by slices: the same signature as all values at once
     many = np.random.default_rng(3).integers(0, 2**32, 2000, dtype=np.uint64).astype(np.uint32)
@@ -188,7 +197,7 @@ def test_simhash_and_pigeonhole_blocks():
         base = " ".join(f"w{v}x{i}" for i in range(200))
         near = base.replace(f"w{v}x57", "other57")
         far = " ".join(f"t{v}y{i}" for i in range(200))
-        fa, fb, fc = (D.simhash(D.shingle_ids(t, "en", 3)) for t in (base, near, far))
+        fa, fb, fc = (D.simhash(D.shingle_ids(t, 3)) for t in (base, near, far))
         near_bits.append(D.hamming(fa, fb))
         far_bits.append(D.hamming(fa, fc))
     assert sorted(near_bits)[20] <= 4 and max(near_bits) < 12 < 20 < min(far_bits)
@@ -348,3 +357,28 @@ def test_an_index_with_repeated_doc_ids_is_read_once_per_document(spark, tmp_pat
         tables.write(spark.createDataFrame([row], ddl), cfg.dedup.index, mode="append")
     index, rebuild = dedup.read_index(tables, cfg.dedup)
     assert not rebuild and [r["doc_id"] for r in index.collect()] == ["d1"]
+
+
+def test_chinese_near_copies_are_found_without_a_lang_column(spark):
+    """Over a table without `lang` (raw), Chinese near copies are found as over clean:
+    shingle units follow the script (before: every text was words, a Chinese clause one
+    word, and a changed character broke every shingle)."""
+    from demo import prose
+    from ziya_data.jobs.dedup import DedupConfig, transform
+
+    rng = random.Random(8)
+    originals = [prose.zh_document(rng) for _ in range(12)]
+    rows = [(f"o{i}", t) for i, t in enumerate(originals)]
+    for i in range(6):  # a near copy: a few characters changed, an English name added
+        chars = list(originals[i])
+        for k in range(0, len(chars), 60):
+            chars[k] = "某"
+        rows.append((f"c{i}", "".join(chars) + " 来源：Xinhua News。"))
+    docs = spark.createDataFrame(rows, "doc_id string, text string")
+    assert "lang" not in docs.columns
+    result = transform(docs, DedupConfig(url=False, index=""))
+    pairs = {
+        tuple(sorted((r["doc_id"], r["kept_doc_id"]))): r["method"]
+        for r in result.duplicates.collect()
+    }
+    assert pairs == {(f"c{i}", f"o{i}"): "near" for i in range(6)}

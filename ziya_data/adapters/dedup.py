@@ -30,20 +30,16 @@ def _dedup_key_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Itera
     method, n_en, n_zh = config["method"], config["shingle_en"], config["shingle_zh"]
     for batch in batches:
         url_keys, exact_keys, bands, shingle_sets, simhashes = [], [], [], [], []
-        for url, text, lang in zip(
-            batch.column("url").to_pylist(),
-            batch.column("text").to_pylist(),
-            batch.column("lang").to_pylist(),
-        ):
+        for url, text in zip(batch.column("url").to_pylist(), batch.column("text").to_pylist()):
             text = text or ""
             url_keys.append(dedup.normalize_url(url))
             folded = dedup.exact_text(text)
             exact_keys.append(hashlib.blake2b(folded.encode("utf-8"), digest_size=16).hexdigest())
-            n = n_zh if lang == "zh" else n_en
+            # Shingle units follow the script, not a language column (udfs.dedup).
             if method == "minhash":
-                keys = dedup.shingle_hashes(text, lang, n, folded)
+                keys = dedup.shingle_hashes(text, n_en, n_zh)
             elif method == "simhash":
-                keys = dedup.shingle_ids(text, lang, n, folded)
+                keys = dedup.shingle_ids(text, n_en, n_zh)
             else:
                 keys = ()
             if not len(keys):
@@ -83,6 +79,6 @@ def _list_column(arrays: list) -> pa.ListArray:
 
 
 def dedup_keys(config: dict) -> Callable:
-    """mapInArrow function: (doc_id, url, text, lang, carried columns) -> OUTPUT, then the
+    """mapInArrow function: (doc_id, url, text, carried columns) -> OUTPUT, then the
     columns named in config["carry"]."""
     return functools.partial(_dedup_key_batches, config=config)

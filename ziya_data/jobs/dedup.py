@@ -45,7 +45,8 @@ KEY_COLUMNS = ("_url_key", "_exact_key", "_bands", "_shingles", "_simhash")
 # 2: shingle ids by polynomial over unit ids instead of xxh32 of the shingle strings.
 # 3: exact_text removes punctuation before NFKC (a combining mark right after it now
 #    combines with the letter before).
-KEY_VERSION = 3
+# 4: shingle units by script, not by the lang column (CJK characters and words alike).
+KEY_VERSION = 4
 # What the key columns depend on: an index built with other values is rebuilt.
 KEY_SETTINGS = (
     "near_method",
@@ -68,9 +69,10 @@ class DedupConfig:
     exact: bool = True
     # minhash | simhash | none
     near_method: str = option("minhash", choices=["minhash", "simhash", "none"])
-    # Shingles: words for en, characters for zh.
+    # Shingle sizes in units (a word, or a CJK character: by script, no lang column
+    # needed): shingle_en for texts of mostly words, shingle_zh for mostly CJK characters.
     shingle_en: int = option(5, min=1)
-    shingle_zh: int = option(5, min=1)
+    shingle_zh: int = option(4, min=1)
     # MinHash: permutations, bands x rows (bands * rows <= num_perm), seed, verified Jaccard.
     num_perm: int = option(128, min=16)
     bands: int = option(16, min=1)
@@ -288,7 +290,7 @@ def compute_keys(docs, cfg: DedupConfig, carry: tuple[str, ...] = ()):
 
     schema = StructType(list(from_arrow_schema(OUTPUT).fields) + [docs.schema[c] for c in carry])
     config = {**_key_config(cfg), "carry": list(carry)}
-    return docs.select("doc_id", "url", "text", "lang", *carry).mapInArrow(
+    return docs.select("doc_id", "url", "text", *carry).mapInArrow(
         dedup_keys(config), schema
     )
 
@@ -302,7 +304,7 @@ def _documents(filtered):
     if missing:
         raise JobError(f"dedup.input has no column {', '.join(sorted(missing))}")
     docs = filtered
-    for name, default in (("url", None), ("lang", "en"), ("quality_tier", None), ("ppl", None)):
+    for name, default in (("url", None), ("quality_tier", None), ("ppl", None)):
         if name not in docs.columns:
             docs = docs.withColumn(
                 name, F.lit(default).cast("double" if name == "ppl" else "string")

@@ -2,8 +2,9 @@
 (datasketch) and SimHash signatures, LSH band keys, and the similarity checks that verify
 a candidate pair.
 
-Shingles are hashed without building their strings (`shingle_ids`): each unit gets a
-64-bit id (the code point for zh characters, xxh64 of the word for en), a shingle's id
+Shingles are hashed without building their strings (`shingle_ids`): each unit (a CJK
+character, or a word of another script; see "shingles" below, no language needed) gets a
+64-bit id (a CJK character's code point, xxh64 of a word), a shingle's id
 is a polynomial of its units' mixed ids modulo 2**64, finished with MurmurHash3's
 64-bit mixer. Equal shingles get equal ids; `shingles` keeps the string definition the
 tests hold the ids to.
@@ -20,12 +21,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import xxhash
-
-from ziya_data.udfs import tokenizers
 
 # ---------------------------------------------------------------- URLs
 
@@ -125,25 +125,77 @@ def exact_text(text: str) -> str:
 
 
 # ---------------------------------------------------------------- shingles
+#
+# Units are script-aware and need no language column: in the text folded by NFKC and
+# casefold, each CJK character (Han, Kana, Hangul: scripts written without spaces) is one
+# unit and each run of other letters and digits is one unit (a word). So a Chinese clause
+# with English names in it shingles the same whether or not a `lang` says zh, and one
+# changed character changes n shingles, not the whole clause. A text whose units are
+# mostly CJK characters takes shingles of `n_chars` units, others of `n_words`.
+
+_CJK_RANGES = (
+    (0x1100, 0x1200), (0x3040, 0x3100), (0x3130, 0x3190), (0x31F0, 0x3200), (0x3400, 0x4DC0),
+    (0x4E00, 0xA000), (0xAC00, 0xD7B0), (0xF900, 0xFB00), (0xFF66, 0xFFA0), (0x20000, 0x30000),
+)  # fmt: skip
+_SEPARATOR, _CJK_UNIT, _WORD_CHAR = 0, 1, 2
 
 
-def units(text: str, lang: str) -> list[str]:
-    """Shingle units: casefolded words for en; for zh the characters of `exact_text`
-    (letters and digits, width and case folded) one by one."""
-    if lang == "zh":
-        return list(exact_text(text))
-    return [w.casefold() for w in tokenizers.en_words(text)]
+@cache
+def _unit_classes():
+    """Code point -> separator, CJK unit or word character, for every code point."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    # Letters and digits (str.isalnum) make words; listed once, by blocks of code points.
+    alnum = [c for c in range(0x110000) if chr(c).isalnum()]
+    table[alnum] = _WORD_CHAR
+    for start, end in _CJK_RANGES:
+        table[start:end][table[start:end] == _WORD_CHAR] = _CJK_UNIT
+    return table
 
 
-def shingles(text: str, lang: str, n: int) -> set[str]:
-    """Distinct n-unit shingles; a text shorter than n units is one shingle of all of them."""
-    u = units(text, lang)
+def _fold(text: str) -> str:
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.casefold()
+
+
+def units(text: str) -> list[str]:
+    """The shingle units of `text` as strings (see above): the definition the ids keep."""
+    folded = _fold(text)
+    classes = _unit_classes()
+    out: list[str] = []
+    word = []
+    for ch in folded:
+        kind = classes[ord(ch)]
+        if kind == _WORD_CHAR:
+            word.append(ch)
+            continue
+        if word:
+            out.append("".join(word))
+            word = []
+        if kind == _CJK_UNIT:
+            out.append(ch)
+    if word:
+        out.append("".join(word))
+    return out
+
+
+def shingle_size(cjk_units: int, all_units: int, n_words: int, n_chars: int | None) -> int:
+    """n_chars for a text of mostly CJK units, else n_words."""
+    n_chars = n_words if n_chars is None else n_chars
+    return n_chars if 2 * cjk_units > all_units else n_words
+
+
+def shingles(text: str, n_words: int, n_chars: int | None = None) -> set[str]:
+    """Distinct shingles of n units (units joined by a space); a text shorter than n units
+    is one shingle of all of them."""
+    u = units(text)
     if not u:
         return set()
-    joiner = "" if lang == "zh" else " "
+    cjk = sum(1 for x in u if _unit_classes()[ord(x[0])] == _CJK_UNIT and len(x) == 1)
+    n = shingle_size(cjk, len(u), n_words, n_chars)
     if len(u) < n:
-        return {joiner.join(u)}
-    return {joiner.join(u[i : i + n]) for i in range(len(u) - n + 1)}
+        return {" ".join(u)}
+    return {" ".join(u[i : i + n]) for i in range(len(u) - n + 1)}
 
 
 _ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the shingle polynomial
@@ -165,7 +217,7 @@ def _fmix64(x: np.ndarray) -> np.ndarray:
 
 
 # Word -> id, per process. Keys are words as found (str) or, from ASCII texts, their
-# lowercased bytes; both give xxh64 of the casefolded UTF-8 word.
+# lowercased bytes; both give xxh64 of the folded UTF-8 word.
 _WORD_IDS: dict[str | bytes, int] = {}
 _WORD_IDS_MAX = 1 << 20
 
@@ -173,46 +225,52 @@ _WORD_IDS_MAX = 1 << 20
 def _new_word_id(word: str | bytes) -> int:
     if len(_WORD_IDS) >= _WORD_IDS_MAX:
         _WORD_IDS.clear()
-    folded = word if isinstance(word, bytes) else word.casefold().encode("utf-8")
+    folded = word if isinstance(word, bytes) else word.encode("utf-8", "surrogatepass")
     value = _WORD_IDS[word] = xxhash.xxh64_intdigest(folded)
     return value
 
 
-# ASCII: letters lowered, digits and apostrophes kept, everything else a space.
-_ASCII_WORD_CHARS = bytes(
-    c if c < 128 and (chr(c).isalnum() or chr(c) == "'") else ord(" ") for c in _ASCII_LOWER
-)
-_ASCII_WORD = re.compile(rb"[a-z0-9]+(?:'[a-z0-9]+)*")
+def _word_ids(words: list) -> list[int]:
+    values = list(map(_WORD_IDS.get, words))
+    if None in values:  # words repeat (Zipf): the cache saves most hash calls
+        values = [_new_word_id(w) if v is None else v for v, w in zip(values, words)]
+    return values
+
+
+# ASCII: letters lowered, digits kept, everything else a space.
+_ASCII_WORD_CHARS = bytes(c if c < 128 and chr(c).isalnum() else ord(" ") for c in _ASCII_LOWER)
 
 
 def _ascii_words(text: str) -> list[bytes]:
-    """tokenizers.en_words of an ASCII text, lowercased, as bytes (a table and a split; the
-    pattern only where apostrophes need it)."""
-    spaced = text.encode("ascii").translate(_ASCII_WORD_CHARS)
-    return _ASCII_WORD.findall(spaced) if b"'" in spaced else spaced.split()
+    """units() of an ASCII text, as bytes (a table and a split)."""
+    return text.encode("ascii").translate(_ASCII_WORD_CHARS).split()
 
 
-def unit_ids(text: str, lang: str, folded: str | None = None) -> np.ndarray:
-    """A 64-bit id per shingle unit (see `units`), mixed. `folded`: exact_text(text), if
-    the caller has it (zh units are its characters)."""
-    if lang == "zh":  # code points
-        kept = exact_text(text) if folded is None else folded
-        code_points = kept.encode("utf-32-le", "surrogatepass")  # a stray surrogate: no crash
-        ids = np.frombuffer(code_points, dtype=np.uint32).astype(np.uint64)
-    else:  # words repeat (Zipf): a per-process cache saves most hash calls
-        words = _ascii_words(text) if text.isascii() else tokenizers.en_words(text)
-        values = list(map(_WORD_IDS.get, words))
-        if None in values:
-            values = [_new_word_id(w) if v is None else v for v, w in zip(values, words)]
-        ids = np.array(values, dtype=np.uint64)
-    return _fmix64(ids)
+def unit_ids(text: str) -> tuple[np.ndarray, int]:
+    """(a 64-bit id per shingle unit, mixed; how many units are CJK characters). A CJK
+    unit's id is its code point, a word's xxh64 of its folded UTF-8."""
+    if text.isascii():
+        return _fmix64(np.array(_word_ids(_ascii_words(text)), dtype=np.uint64)), 0
+    folded = _fold(text)
+    code_points = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    kinds = _unit_classes()[code_points]
+    cjk_at = np.flatnonzero(kinds == _CJK_UNIT)
+    word = kinds == _WORD_CHAR
+    starts = np.flatnonzero(word & ~np.concatenate(([False], word[:-1])))
+    ends = np.flatnonzero(word & ~np.concatenate((word[1:], [False]))) + 1
+    words = [folded[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+    at = np.concatenate((cjk_at, starts))
+    ids = np.concatenate((code_points[cjk_at].astype(np.uint64),
+                          np.array(_word_ids(words), dtype=np.uint64)))  # fmt: skip
+    return _fmix64(ids[np.argsort(at, kind="stable")]), len(cjk_at)
 
 
-def _shingle_ids_all(text: str, lang: str, n: int, folded: str | None) -> np.ndarray:
-    """The id of every n-unit shingle, repeats included (module docstring)."""
-    ids = unit_ids(text, lang, folded)
+def _shingle_ids_all(text: str, n_words: int, n_chars: int | None = None) -> np.ndarray:
+    """The id of every shingle, repeats included (module docstring)."""
+    ids, cjk = unit_ids(text)
     if not len(ids):
         return ids
+    n = shingle_size(cjk, len(ids), n_words, n_chars)
     width = min(n, len(ids))  # a text shorter than n units is one shingle of all of them
     count = len(ids) - width + 1
     rolled = np.zeros(count, dtype=np.uint64)
@@ -231,16 +289,16 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
-def shingle_ids(text: str, lang: str, n: int, folded: str | None = None) -> np.ndarray:
-    """Distinct 64-bit ids of the n-unit shingles, sorted (SimHash votes with these)."""
-    return _distinct_sorted(_shingle_ids_all(text, lang, n, folded))
+def shingle_ids(text: str, n_words: int, n_chars: int | None = None) -> np.ndarray:
+    """Distinct 64-bit ids of the shingles, sorted (SimHash votes with these)."""
+    return _distinct_sorted(_shingle_ids_all(text, n_words, n_chars))
 
 
-def shingle_hashes(text: str, lang: str, n: int, folded: str | None = None) -> np.ndarray:
+def shingle_hashes(text: str, n_words: int, n_chars: int | None = None) -> np.ndarray:
     """Distinct 32-bit shingle hashes (the ids' top halves), sorted: the values MinHash
     hashes and candidate pairs are verified with (exact Jaccard of these sets), so
     verification needs no text and an incremental run needs only what the index stores."""
-    top = _shingle_ids_all(text, lang, n, folded) >> np.uint64(32)
+    top = _shingle_ids_all(text, n_words, n_chars) >> np.uint64(32)
     return _distinct_sorted(top.astype(np.uint32))
 
 

@@ -7,7 +7,11 @@ corpora in ../shared/data:
 * our Flesch values vs another public implementation's (the `readability` package, fed
   the same sentences and words) on every OneStopEnglish text;
 * coherence of the spam-laden ChineseWebText pages vs THUCNews articles: means and the
-  AUC (chance that a news article outscores a web page).
+  AUC (chance that a news article outscores a web page);
+* coherence of spliced articles (the first half of one news article joined to the
+  second half of another of a different category: THUCNews for zh, BBC for en) vs the
+  articles themselves: the AUC, and how many splices score as high as either of their
+  two sources.
 
     python -m bench.attribute_quality [--data ../shared/data]
 """
@@ -111,13 +115,68 @@ def web_vs_news(data: Path, news_docs: int = 500) -> dict:
     }
 
 
+def _halves(text: str, lang: str) -> tuple[str, str]:
+    """A text's first and second half, cut between sentences (paragraph breaks kept)."""
+    sentences = segment.sentences(text, lang)
+    if len(sentences) < 4:
+        return "", ""
+    cut = len(sentences) // 2
+    glue = "" if lang == "zh" else " "
+    return glue.join(sentences[:cut]), glue.join(sentences[cut:])
+
+
+def splices(data: Path, pairs: int = 300, seed: int = 11) -> dict:
+    import random
+
+    from bench import shared_data
+
+    rng = random.Random(seed)
+    labelled = {
+        "zh": [(label, text) for label, text in shared_data.thucnews_labelled(data)],
+        "en": [(json.loads(line)["category"], json.loads(line)["text"])
+               for line in __import__("gzip").open(data / "en_news" / "bbc_fulltext_2225.jsonl.gz")],
+    }  # fmt: skip
+    out = {}
+    for lang, docs in labelled.items():
+        docs = [(c, t) for c, t in docs if len(segment.sentences(t, lang)) >= 8]
+
+        def ch(t, lang=lang):
+            return coherence.score(t, lang)["coherence"]
+
+        originals, spliced, as_high = [], [], 0
+        for _ in range(pairs):
+            (ca, a), (cb, b) = rng.sample(docs, 2)
+            while ca == cb:
+                cb, b = rng.choice(docs)
+            head, _ = _halves(a, lang)
+            _, tail = _halves(b, lang)
+            sa, sb, sx = ch(a), ch(b), ch(head + ("\n" if "\n" in a else "") + tail)
+            originals += [sa, sb]
+            spliced.append(sx)
+            as_high += sx >= min(sa, sb)
+        out[lang] = {
+            "splices": pairs,
+            "coherence_mean_articles": statistics.mean(originals),
+            "coherence_mean_splices": statistics.mean(spliced),
+            "auc_articles_over_splices": auc(
+                originals + spliced, [1] * len(originals) + [0] * len(spliced)
+            ),
+            "splices_as_high_as_a_source": as_high / pairs,
+        }
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args(argv)
-    report = {"onestopenglish": onestop(args.data), "zh_web_vs_news": web_vs_news(args.data)}
+    report = {
+        "onestopenglish": onestop(args.data),
+        "zh_web_vs_news": web_vs_news(args.data),
+        "splices": splices(args.data),
+    }
     print(json.dumps(report, indent=2))
     out = Path(__file__).resolve().parent / "out" / "attribute_quality.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -88,7 +88,9 @@ def plant_near_copy(text: str, rng: random.Random) -> str:
         i = rng.randrange(len(chars))
         what = rng.random()
         if what < 0.4:
-            chars[i] = rng.choice("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动")
+            chars[i] = rng.choice(
+                "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
+            )
         elif what < 0.7:
             chars.insert(i, rng.choice("，。的了"))
         else:

@@ -71,7 +71,9 @@ def sets(shared: Path, seed: int = 5) -> dict[str, tuple[str, list[str]]]:
     bbc = shared_data.bbc(shared)
     reviews = [r for r in shared_data.reviews(shared) if len(r) >= MIN_CHARS]
     en_words = [w for t in bbc[:200] for w in re.findall(r"[A-Za-z]{3,}", t)]
-    zh_words = [w for t in news[:200] for w in tokenizers.zh_words(t) if len(w) >= 2 and w.isalpha()]
+    zh_words = [
+        w for t in news[:200] for w in tokenizers.zh_words(t) if len(w) >= 2 and w.isalpha()
+    ]
     zh_passages = _passages(news, 300)
     en_passages = _passages(bbc, 600)
     out = {
@@ -125,7 +127,12 @@ def judge(texts: list[str], expected: str, backend: str) -> dict:
             key = f"{lang}" if score >= MIN_SCORE else f"uncertain:{lang}"
             wrong[key] = wrong.get(key, 0) + 1
     top = dict(sorted(wrong.items(), key=lambda kv: -kv[1])[:4])
-    return {"judged": judged, "right": right, "accuracy": round(right / max(1, judged), 4), "wrong": top}
+    return {
+        "judged": judged,
+        "right": right,
+        "accuracy": round(right / max(1, judged), 4),
+        "wrong": top,
+    }
 
 
 def main(argv=None) -> int:

@@ -67,8 +67,13 @@ def ag_news(shared: Path = DEFAULT) -> list[str]:
 
 def commoncrawl(shared: Path = DEFAULT) -> list[str]:
     out = []
-    for name in ("multiple_files_cc_en_head-0091.jsonl.gz", "multiple_files_cc_en_head-0174.jsonl.gz"):
-        out += [json.loads(line)["text"] for line in gzip.open(shared / "en_web" / "dolma_tests" / name)]
+    for name in (
+        "multiple_files_cc_en_head-0091.jsonl.gz",
+        "multiple_files_cc_en_head-0174.jsonl.gz",
+    ):
+        out += [
+            json.loads(line)["text"] for line in gzip.open(shared / "en_web" / "dolma_tests" / name)
+        ]
     return out
 
 
@@ -92,9 +97,11 @@ def onestop_pairs(shared: Path = DEFAULT) -> list[tuple[str, str]]:
     """Aligned sentence pairs across OneStopEnglish reading levels (paraphrases)."""
     out = []
     for name in ("ADV-ELE", "ADV-INT", "ELE-INT"):
-        blocks = (shared / "similarity_gold" / "onestop_sentence_aligned" / f"{name}.txt").read_text(
-            encoding="utf-8", errors="replace"
-        ).split("*******")
+        blocks = (
+            (shared / "similarity_gold" / "onestop_sentence_aligned" / f"{name}.txt")
+            .read_text(encoding="utf-8", errors="replace")
+            .split("*******")
+        )
         for block in blocks:
             lines = [ln.strip() for ln in block.strip().splitlines() if ln.strip()]
             if len(lines) == 2:

@@ -14,6 +14,13 @@ fewer than three paragraphs) is compared with the rest of the document by the co
 their content-word counts (segment.content_words: function words and numbers left out;
 zh words of two or more characters). `unrelated` is the share of characters in units of at least
 MIN_UNIT_WORDS content words whose cosine falls below UNRELATED_COSINE.
+
+Topic shift: unrelated pieces miss two long texts joined, as each half is at home among
+its own sentences. So the document is also cut in two at every boundary between windows
+of sentences, and the two sides compared; where the weakest cut's cosine falls below
+SHIFT_COSINE, `topic_shift` is the smaller side's share of the characters, scaled by how
+far below (see topic_shift). On THUCNews and BBC it tells an article from half of two
+articles joined with an AUC of 0.96-0.98 (bench.attribute_quality).
 """
 
 from __future__ import annotations
@@ -35,12 +42,21 @@ WEIGHTS = {
     "repeated_title": 1.0,  # extra copies of the first line inside the text, per sentence
     "unrelated": 1.0,  # share of characters in units unrelated to the rest
     "link_list": 1.0,  # share of lines in runs of LIST_RUN or more short lines (link lists)
+    "topic_shift": 1.5,  # the smaller side of a cut where the topic changes, by how much
 }
 LIST_RUN = 3  # lines shorter than the language's short_line_chars
 COMPONENTS = tuple(WEIGHTS)
 UNRELATED_COSINE = 0.05
 MIN_UNIT_WORDS = 5
 SENTENCE_WINDOW = 3
+# Topic shift: the text cut between windows of SHIFT_WINDOW sentences, at least
+# SHIFT_MIN_SIDE windows on each side; the cut whose two sides share the fewest content
+# words (cosine of their counts) is where two texts would have been joined. Measured on
+# real news (THUCNews, BBC) against halves of two articles joined: a tenth of the articles
+# fall below 0.08-0.10 at their weakest cut, nine in ten splices below 0.06-0.075.
+SHIFT_WINDOW = 2
+SHIFT_MIN_SIDE = 2
+SHIFT_COSINE = 0.06
 # A sentence counts as advertising (or form) with two different terms of the kind, or
 # one in a sentence shorter than this (a slogan or a contact line, not prose).
 SHORT_SENTENCE = 40
@@ -73,6 +89,44 @@ def unrelated_share(units: list[str], unit_words: list[list[str]]) -> float:
         if cos < UNRELATED_COSINE:
             flagged += len(unit)
     return flagged / chars
+
+
+def topic_shift(sentences: list[str], sentence_words: list[list[str]]) -> float:
+    """The smaller side's share of the characters at the weakest cut, times how far its
+    cosine lies below SHIFT_COSINE (0 when no cut falls below it). Windows move from the
+    right side to the left one by one, the dot product and norms kept up to date."""
+    k = SHIFT_WINDOW
+    windows = [
+        (sum(len(s) for s in sentences[i : i + k]),
+         Counter(w for ws in sentence_words[i : i + k] for w in ws))
+        for i in range(0, len(sentences), k)
+    ]  # fmt: skip
+    if len(windows) < 2 * SHIFT_MIN_SIDE:
+        return 0.0
+    left: Counter = Counter()
+    right: Counter = Counter()
+    for _, bag in windows:
+        right.update(bag)
+    dot, left_sq = 0, 0
+    right_sq = sum(v * v for v in right.values())
+    total = sum(n for n, _ in windows) or 1
+    left_chars, worst = 0, (1.0, 0.0)
+    for cut in range(1, len(windows) - SHIFT_MIN_SIDE + 1):
+        chars, bag = windows[cut - 1]
+        left_chars += chars
+        for word, n in bag.items():  # move the window's words from right to left
+            lw, rw = left[word], right[word]
+            dot += (lw + n) * (rw - n) - lw * rw
+            left_sq += (lw + n) ** 2 - lw * lw
+            right_sq += (rw - n) ** 2 - rw * rw
+            left[word], right[word] = lw + n, rw - n
+        if cut < SHIFT_MIN_SIDE:
+            continue
+        cos = dot / math.sqrt(left_sq * right_sq) if left_sq and right_sq else 0.0
+        if cos < worst[0]:
+            worst = (cos, min(left_chars, total - left_chars) / total)
+    cos, side = worst
+    return side * (1 - cos / SHIFT_COSINE) if cos < SHIFT_COSINE else 0.0
 
 
 def _url_chars(text: str) -> int:
@@ -175,6 +229,7 @@ def score(
         "repeated_title": max(0, title_copies - 1) / max(1, len(seg.all_sentences)),
         "unrelated": unrelated_share(units, unit_words),
         "link_list": list_line_share(lines, languages.get(lang).short_line_chars),
+        "topic_shift": topic_shift(seg.all_sentences, per_sentence),
     }
     coherence = 1.0
     for name, share in shares.items():

@@ -38,16 +38,23 @@ def onestop(data: Path) -> dict:
             r = json.loads(line)
             by_topic[r["topic"]][r["level"]] = r["text"]
     triples = [t for t in by_topic.values() if all(level in t for level in LEVELS)]
-    ordered = {"readability": 0, "ease": 0}
+    parts = ("readability", "ease", "grammar", "completeness")
+    ordered = dict.fromkeys(parts, 0)
+    constant = dict.fromkeys(parts, 0)
     for texts in triples:
         scores = {level: readability.score(texts[level], "en") for level in LEVELS}
         for key in ordered:
             e, i, a = (scores[level][key] for level in LEVELS)
             ordered[key] += e > i > a
+            constant[key] += e == i == a
     return {
         "triples": len(triples),
         "ordered_by_readability": ordered["readability"] / len(triples),
         "ordered_by_ease_alone": ordered["ease"] / len(triples),
+        # The share of triples each part orders elementary > intermediate > advanced, and
+        # how often it gives the three levels one value.
+        "ordered_by_part": {k: round(v / len(triples), 4) for k, v in ordered.items()},
+        "same_value_at_all_levels": {k: round(v / len(triples), 4) for k, v in constant.items()},
         **flesch_agreement([t[level] for t in triples for level in LEVELS]),
     }
 

@@ -115,7 +115,19 @@ def test_planted_english_faults_lower_readability(damaged, component):
     clean, bad = ra(EN_CLEAN), ra(damaged)
     assert clean[component] == 0.0
     assert bad[component] > 0.0
-    assert bad["readability"] < clean["readability"]
+    _lowered(clean, bad, component)
+
+
+def _lowered(clean, bad, component):
+    """A grammar fault lowers grammar and readability; a text cut short lowers
+    completeness and correctness, and leaves readability as the ease and grammar say."""
+    if component in readability.COMPLETENESS:
+        assert bad["completeness"] < clean["completeness"] == 1.0
+        assert bad["correctness"] < clean["correctness"]
+        assert bad["grammar"] == clean["grammar"]
+    else:
+        assert bad["grammar"] < clean["grammar"]
+        assert bad["readability"] < clean["readability"]
 
 
 @pytest.mark.parametrize(
@@ -134,15 +146,18 @@ def test_planted_chinese_faults_lower_readability(damaged, component):
     clean, bad = ra(ZH_CLEAN, "zh"), ra(damaged, "zh")
     assert clean[component] == 0.0
     assert bad[component] > 0.0
-    assert bad["readability"] < clean["readability"]
+    _lowered(clean, bad, component)
 
 
 def test_readability_formula_is_the_documented_one():
-    r = ra(EN_CLEAN.replace("river.\n", "river!!!\n"))
-    rates = {k: r[k] for k in readability.WEIGHTS}
-    correctness = max(0.0, 1 - sum(readability.WEIGHTS[k] * v for k, v in rates.items()))
-    assert r["correctness"] == pytest.approx(correctness)
-    assert r["readability"] == pytest.approx(0.3 * r["ease"] + 0.7 * correctness)
+    r = ra(EN_CLEAN.replace("river.\n", "river!!!\n").replace("crossing.", "crossing"))
+    w = readability.WEIGHTS
+    grammar = max(0.0, 1 - sum(w[k] * r[k] for k in readability.GRAMMAR))
+    completeness = max(0.0, 1 - sum(w[k] * r[k] for k in readability.COMPLETENESS))
+    assert (r["grammar"], r["completeness"]) == (pytest.approx(grammar), pytest.approx(completeness))
+    assert completeness < 1.0 and grammar < 1.0
+    assert r["correctness"] == pytest.approx(grammar * completeness)
+    assert r["readability"] == pytest.approx(0.3 * r["ease"] + 0.7 * grammar)
 
 
 def test_unbalanced_pairs():

@@ -22,7 +22,7 @@ setup: $(STAMP) $(KENLM) $(CHROMIUM) $(JAR_SETS)
 # Re-installs only when pyproject.toml changes; otherwise a no-op.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[local,dev,embed]'
 	touch $(STAMP)
 
 # KenLM's trainer (lmplz, build_binary), built once from the kenlm sdist on PyPI.

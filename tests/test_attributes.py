@@ -154,7 +154,10 @@ def test_readability_formula_is_the_documented_one():
     w = readability.WEIGHTS
     grammar = max(0.0, 1 - sum(w[k] * r[k] for k in readability.GRAMMAR))
     completeness = max(0.0, 1 - sum(w[k] * r[k] for k in readability.COMPLETENESS))
-    assert (r["grammar"], r["completeness"]) == (pytest.approx(grammar), pytest.approx(completeness))
+    assert (r["grammar"], r["completeness"]) == (
+        pytest.approx(grammar),
+        pytest.approx(completeness),
+    )
     assert completeness < 1.0 and grammar < 1.0
     assert r["correctness"] == pytest.approx(grammar * completeness)
     assert r["readability"] == pytest.approx(0.3 * r["ease"] + 0.7 * grammar)

@@ -142,7 +142,9 @@ def test_shingle_ids_stand_for_the_shingle_strings():
         hx, hy = (set(D.shingle_hashes(t, 3).tolist()) for t in (x, y))
         assert D.jaccard(hx, hy) == pytest.approx(want)
     # width and case do not make a new shingle
-    assert np.array_equal(D.shingle_hashes("ＡＢＣ１２３汉字", 3), D.shingle_hashes("abc123汉字", 3))
+    assert np.array_equal(
+        D.shingle_hashes("ＡＢＣ１２３汉字", 3), D.shingle_hashes("abc123汉字", 3)
+    )
     # ASCII texts take a byte path to the same units and ids as the general one
     rng = random.Random(11)
     for _ in range(3000):

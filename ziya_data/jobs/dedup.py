@@ -290,9 +290,7 @@ def compute_keys(docs, cfg: DedupConfig, carry: tuple[str, ...] = ()):
 
     schema = StructType(list(from_arrow_schema(OUTPUT).fields) + [docs.schema[c] for c in carry])
     config = {**_key_config(cfg), "carry": list(carry)}
-    return docs.select("doc_id", "url", "text", *carry).mapInArrow(
-        dedup_keys(config), schema
-    )
+    return docs.select("doc_id", "url", "text", *carry).mapInArrow(dedup_keys(config), schema)
 
 
 def _documents(filtered):

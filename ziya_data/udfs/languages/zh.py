@@ -53,5 +53,6 @@ CHINESE = register(
         lm_tokens=lm_tokens,
         lm_tokenization="jieba-words",
         uses_segmenter=True,
+        char_ngrams=(1, 2),
     )
 )

@@ -7,6 +7,11 @@ place; nothing is copied into the project), trains the KenLM models on held-out 
 real news (THUCNews for zh, BBC for en), runs ingest -> clean -> filter, and reports per
 source how many documents each step kept and why it rejected the rest, plus clean-step
 checks on the ANSI-coded fortunes and the Traditional-Chinese Wikipedia paragraphs.
+
+The 100 ChineseWebText pages carry our labels (bench/labels/chinesewebtext_labels.csv:
+clean, or dirty with its kind: gambling injection, SEO spinning, product or teaser list,
+...; labelled by reading each page). For them the report gives what the rules reject,
+what the perplexity tiers reject after them, and how coherence ranks clean over dirty.
 """
 
 from __future__ import annotations
@@ -28,14 +33,14 @@ from ziya_data.jobs.session import session
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _jsonl(path: Path, texts, source_field: str | None = None) -> int:
+def _jsonl(path: Path, texts) -> int:
+    """One record per text; its url "<file stem>-<line>" finds it in the tables."""
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     with open(path, "w", encoding="utf-8") as fh:
         for i, text in enumerate(texts):
-            fh.write(
-                json.dumps({"id": f"{path.stem}-{i}", "text": text}, ensure_ascii=False) + "\n"
-            )
+            record = {"id": f"{path.stem}-{i}", "url": f"{path.stem}-{i}", "text": text}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
             n += 1
     return n
 
@@ -98,6 +103,47 @@ def build_corpus(shared: Path, out: Path, seed: int = 7) -> dict:
         ]
     sizes["en_commoncrawl"] = _jsonl(corpus / "en_commoncrawl.jsonl", cc)
     return sizes
+
+
+LABELS = ROOT / "bench" / "labels" / "chinesewebtext_labels.csv"
+
+
+def labelled_pages(lake: Path) -> dict:
+    """The fate of each labelled ChineseWebText page (module docstring)."""
+    from ziya_data.jobs.score import auc
+    from ziya_data.lake import query
+    from ziya_data.udfs import coherence
+
+    labels = {f"zh_chinesewebtext-{r['line']}": r for r in csv.DictReader(open(LABELS))}
+    web = "WHERE source = 'zh_chinesewebtext'"
+    sql = f"SELECT url, step, reason FROM t {web}"
+    fate = {r["url"]: f"{r['step']}:{r['reason']}" for r in query(str(lake / "rejects"), sql)}
+    sql = f"SELECT url, quality_tier FROM t {web}"
+    fate.update({r["url"]: f"kept:{r['quality_tier']}" for r in query(str(lake / "filtered"), sql)})
+    sql = f"SELECT url, text, lang FROM t {web}"
+    texts = {r["url"]: r for r in query(str(lake / "clean"), sql)}
+    out: dict = {}
+    for label in ("dirty", "clean"):
+        ids = [i for i, r in labels.items() if r["label"] == label]
+        by_rule = [i for i in ids if fate[i].startswith("filter:") and "perplexity" not in fate[i]]
+        by_ppl = [i for i in ids if fate[i] == "filter:perplexity_low_quality"]
+        out[label] = {
+            "pages": len(ids),
+            "rejected_by_clean": sum(fate[i].startswith("clean:") for i in ids),
+            "rejected_by_rules": len(by_rule),
+            "rejected_by_perplexity": len(by_ppl),
+            "kept": sum(fate[i].startswith("kept:") for i in ids),
+            "rule_reasons": dict(Counter(fate[i].split(":")[1] for i in by_rule).most_common()),
+        }
+    kinds = Counter(r["kind"] for r in labels.values() if r["label"] == "dirty")
+    out["dirty_rejected_by_kind"] = {
+        k: f"{sum(not fate[i].startswith('kept:') for i, r in labels.items() if r['kind'] == k)}/{n}"
+        for k, n in kinds.items()
+    }
+    scored = [(coherence.score(r["text"], r["lang"])["coherence"], labels[i]["label"] == "clean")
+              for i, r in texts.items() if r["lang"] == "zh"]  # fmt: skip
+    out["coherence_auc_clean_over_dirty"] = auc([s for s, _ in scored], [int(y) for _, y in scored])
+    return out
 
 
 def main(argv=None) -> int:
@@ -172,6 +218,7 @@ def main(argv=None) -> int:
         "tw_wiki_kept": len(wiki),
         "tw_wiki_still_traditional": sum(t2s.convert(t) != t for t in wiki),
     }
+    report["labelled_web_pages"] = labelled_pages(lake)
     text = json.dumps(report, indent=2, ensure_ascii=False)
     (out / "quality.json").write_text(text + "\n")
     print(text)

@@ -68,6 +68,20 @@ DOCUMENT_CASES = [
     ),
     ("form_boilerplate", "zh", FORM_ZH, lines("用户名和密码的安全很重要，请定期更换密码。", ZH)),
     ("form_boilerplate", "en", lines("Name:", "Email:", "Password:", "Remember me", "Submit"), EN),
+    # A betting brand injected into a copied news story (ChineseWebText's shape), against a
+    # history paragraph about Venetians and a report on a gambling crackdown.
+    (
+        "gambling_promotion",
+        "zh",
+        lines(
+            "美狮贵宾会挂职干部第一时间返岗，稳步推进疫情防控工作。",
+            "近日，美狮贵宾会在广西的四位挂职干部赶赴凌云县，协助村民做核酸检测。",
+        ),
+        lines(
+            "威尼斯人、热那亚人和加泰隆尼亚人都为东罗马提供过军舰和水手。威尼斯人的特权后来被取消。",
+            "警方捣毁一个网络赌博团伙，查获百家乐、六合彩等赌博账目，涉案金额巨大。",
+        ),
+    ),
     (
         "short_line_ratio",
         "en",
@@ -196,6 +210,7 @@ UNIT_CASES = [
     ("gambling", "zh", "澳门在线赌场，注册即送彩金，百家乐真人投注。"),
     ("gambling", "en", "Online casino: deposit bonus and 100 free spins, bet now."),
     ("boilerplate_line", "en", "We use cookies. Read our cookie policy."),
+    ("boilerplate_line", "zh", "本文关键词：华体会官网,国科,疫情,影响,三驾马车"),
     ("navigation_line", "zh", "首页 | 新闻 | 体育 | 联系我们"),
     ("form_line", "en", "Forgot your password?"),
     ("toxic_explicit", "en", "Watch free porn videos here tonight."),

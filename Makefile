@@ -17,7 +17,9 @@ export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 
 CHROMIUM := $(VENV)/.chromium
 
-setup: $(STAMP) $(KENLM) $(CHROMIUM) $(JAR_SETS)
+AIRFLOW := $(VENV)/airflow/.installed
+
+setup: $(STAMP) $(KENLM) $(CHROMIUM) $(JAR_SETS) $(AIRFLOW)
 
 # Re-installs only when pyproject.toml changes; otherwise a no-op.
 $(STAMP): pyproject.toml
@@ -34,6 +36,15 @@ $(JARS)/s3proxy/.pom.sha256: tools/maven/s3proxy/pom.xml | $(STAMP)
 	tools/fetch-jars.sh s3proxy $(JARS)/s3proxy $(PY) --keep-all
 $(JARS)/%/.pom.sha256: tools/maven/%/pom.xml | $(STAMP)
 	tools/fetch-jars.sh $* $(JARS)/$* $(PY)
+
+# Airflow 3 and the Spark provider in their own virtualenv (their pins are not ours), with
+# the project on its path (no dependencies: the DAG factory needs only Airflow's).
+$(AIRFLOW): pyproject.toml | $(STAMP)
+	test -x $(VENV)/airflow/bin/python || $(PYTHON) -m venv $(VENV)/airflow
+	$(VENV)/airflow/bin/pip install --quiet --disable-pip-version-check \
+	  apache-airflow==3.3.2 apache-airflow-providers-apache-spark==6.3.4
+	$(VENV)/airflow/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(AIRFLOW)
 
 # Headless Chromium for the report-rendering test (apt as root; skipped otherwise).
 $(CHROMIUM): | $(STAMP)

@@ -45,6 +45,13 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool) -> None:
         default=argparse.SUPPRESS if suppress else [],
         help="override one config value (repeatable), e.g. --set dedup.input=raw",
     )
+    parser.add_argument(
+        "--result-file",
+        metavar="PATH",
+        default=default,
+        help="also write the JSON result to this file of the driver (what an orchestrator "
+        "reads back: the Airflow operator puts it in XCom)",
+    )
 
 
 def settings_help(job) -> str:
@@ -116,8 +123,17 @@ def _error(job: str, message: str) -> None:
     print(f"ziya-data {job}: error: {message}", file=console())
 
 
-def _print_result(result: dict) -> None:
-    print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+def _print_result(result: dict, result_file: str | None = None) -> None:
+    text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
+    print(text)
+    if result_file:
+        from pathlib import Path
+
+        path = Path(result_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text + "\n", encoding="utf-8")
+        tmp.replace(path)  # a reader never sees half a result
 
 
 def load_config(config_file: str | None, overrides: Sequence[str], lake: str | None = None):
@@ -167,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(name, message)
         return EXIT_FAILED
     result = {**result, "seconds": round(time.time() - started, 1)}
-    _print_result(result)
+    _print_result(result, getattr(args, "result_file", None))
     return EXIT_OK
 
 
@@ -201,7 +217,7 @@ def _driver_only(name: str, args) -> int:
     if name == "bundle":
         from ziya_data import bundle
 
-        _print_result(bundle.run_local(args))
+        _print_result(bundle.run_local(args), getattr(args, "result_file", None))
         return EXIT_OK
     if name == "config":
         try:
@@ -217,7 +233,8 @@ def _driver_only(name: str, args) -> int:
     except JobError as exc:
         _error(name, str(exc))
         return EXIT_FAILED
-    _print_result({**result, "seconds": round(time.time() - started, 1)})
+    seconds = round(time.time() - started, 1)
+    _print_result({**result, "seconds": seconds}, getattr(args, "result_file", None))
     return EXIT_OK
 
 

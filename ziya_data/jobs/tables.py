@@ -284,7 +284,16 @@ class Tables:
                 self.spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.catalog}")
         for attempt in range(COMMIT_ATTEMPTS):
             try:
-                if self.catalog:
+                if self.catalog and replace_partition and exists:
+                    # saveAsTable would replace the whole catalog table (and Spark 4.2
+                    # refuses it for partition columns not last); the V2 writer
+                    # overwrites just the rows the condition selects.
+                    from pyspark.sql import functions as F
+
+                    df.writeTo(self.identifier(name)).option(
+                        "userMetadata", json.dumps(metadata, sort_keys=True)
+                    ).overwrite(F.expr(cond))
+                elif self.catalog:
                     writer.saveAsTable(self.identifier(name))
                 else:
                     writer.save(self.path(name))

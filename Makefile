@@ -61,9 +61,20 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q
 
-bench: setup
+BENCH_MB ?= 100
+TEXT_DEDUP := $(VENV)/textdedup/.installed
+
+# text-dedup, the single-machine tool dedup is measured against, in its own virtualenv.
+$(TEXT_DEDUP): | $(STAMP)
+	test -x $(VENV)/textdedup/bin/python || $(PYTHON) -m venv $(VENV)/textdedup
+	$(VENV)/textdedup/bin/pip install --quiet --disable-pip-version-check text-dedup==0.4.0
+	touch $(TEXT_DEDUP)
+
+bench: setup $(TEXT_DEDUP)
 	$(PY) -m bench.run --docs $(BENCH_DOCS)
 	$(PY) -m bench.dedup_scaling --docs $(BENCH_DOCS)
+	$(PY) -m bench.run --corpus real --mb $(BENCH_MB) --pipeline
+	$(PY) -m bench.dedup_compare --mb $(BENCH_MB)
 
 lint: setup
 	$(VENV)/bin/ruff check jobs udfs demo bench tests

@@ -1,12 +1,14 @@
-"""Benchmarks: every pipeline step on the demo corpus scaled to --docs documents.
+"""Benchmarks: every pipeline step on the demo corpus scaled to --docs documents, or on
+the real-text corpus of bench.real_corpus (--corpus real, --mb of text).
 
     python -m bench.run --docs 20000            (make bench BENCH_DOCS=20000)
+    python -m bench.run --corpus real --mb 100  (make bench, beside the synthetic one)
 
 For each step it reports docs/s, MB/s (UTF-8 bytes of the step's input text),
 MB/s per core and the peak memory of the whole process tree (driver, JVM and
 Python workers), beside a baseline that only reads the step's input and writes
 it back: the floor for that step. Session start-up is excluded. Results are
-printed and written to bench/out/results.json.
+printed and written to bench/out/results-<corpus>.json.
 """
 
 from __future__ import annotations
@@ -114,43 +116,58 @@ def main(argv=None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--docs", type=int, default=20000)
+    parser.add_argument("--corpus", choices=("demo", "real"), default="demo")
+    parser.add_argument("--mb", type=float, default=100, help="text of the real corpus")
+    parser.add_argument("--pipeline", action="store_true",
+                        help="also time the whole `pipeline` (every step, evaluate too)")  # fmt: skip
     parser.add_argument(
         "--steps",
         default=",".join(s for s in registry.steps() if s != "evaluate"),
-        help="comma-separated steps to measure (default: all but evaluate)",
+        help="comma-separated steps to measure (default: all but evaluate; none: only --pipeline)",
     )
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], help="config override"
     )
     args = parser.parse_args(argv)
 
-    data = OUT / f"corpus-{args.docs}"
-    if not (data / "truth_summary.json").exists():
-        print(f"generating a demo corpus of {args.docs} documents ...")
-        corpus.write(data, args.docs)
-    benchmark = data / "benchmarks" / "science.jsonl"
-    if not benchmark.exists():  # a corpus generated before the generator wrote one
-        corpus.write_benchmark(benchmark, corpus.SEED + 2)
-    lake = OUT / f"lake-{args.docs}"
-    overrides = [
-        f"lake={lake}",
-        f"ingest.input={data / 'corpus'}",
-        f"train_lm.input={data / 'reference'}",
-        f"score.references.science={benchmark}",
-    ]
+    if args.corpus == "real":
+        from bench import real_corpus
+
+        name = f"real-{args.mb:g}"
+        data = OUT / name
+        if not (data / "truth_summary.json").exists():
+            print(f"building the real-text corpus of {args.mb:g} MB ...")
+            real_corpus.write(data, args.mb)
+        overrides = [f"lake={OUT / f'lake-{name}'}", f"ingest.input={data / 'corpus'}",
+                     f"train_lm.input={data / 'reference'}"]  # fmt: skip
+    else:
+        name = str(args.docs)
+        data = OUT / f"corpus-{args.docs}"
+        if not (data / "truth_summary.json").exists():
+            print(f"generating a demo corpus of {args.docs} documents ...")
+            corpus.write(data, args.docs)
+        benchmark = data / "benchmarks" / "science.jsonl"
+        if not benchmark.exists():  # a corpus generated before the generator wrote one
+            corpus.write_benchmark(benchmark, corpus.SEED + 2)
+        overrides = [
+            f"lake={OUT / f'lake-{args.docs}'}",
+            f"ingest.input={data / 'corpus'}",
+            f"train_lm.input={data / 'reference'}",
+            f"score.references.science={benchmark}",
+        ]
+    lake = OUT / f"lake-{name}"
     cfg = config_mod.load(Config, None, [*overrides, *args.overrides])
     cores = os.cpu_count() or 1
     results = []
     with session(cfg.spark) as spark:
         tables = Tables(spark, cfg.lake, cfg.tables)
-        if (
-            "filter" in args.steps.split(",")
-            and not (Path(train_lm.model_dir(cfg.train_lm, cfg.lake)) / train_lm.MANIFEST).exists()
-        ):
+        if ("filter" in args.steps.split(",") or args.pipeline) and not (
+            Path(train_lm.model_dir(cfg.train_lm, cfg.lake)) / train_lm.MANIFEST
+        ).exists():
             registry.run(
                 spark, "train-lm", cfg
             )  # the models filter scores with; not part of any measurement
-        for step in args.steps.split(","):
+        for step in [s for s in args.steps.split(",") if s not in ("", "none")]:
             if step == "ingest":
                 files = sorted(str(p) for p in (data / "corpus").glob("*.jsonl.gz"))
                 summary = json.loads((data / "truth_summary.json").read_text())
@@ -175,15 +192,33 @@ def main(argv=None) -> int:
                 measure(step, lambda step=step: registry.run(spark, step, cfg), docs, nbytes, cores)
             )
             print(json.dumps(results[-1]))
+        if args.pipeline:
+            summary = json.loads((data / "truth_summary.json").read_text())
+            nbytes = summary.get("text_bytes") or sum(
+                len(line) for f in (data / "corpus").glob("*.jsonl.gz") for line in gzip.open(f)
+            )
+            gate_off = config_mod.load(Config, None, [*overrides, *args.overrides,
+                                                      "evaluate.fail_on_gate=false"])  # fmt: skip
+            outcome = {}
+
+            def whole_pipeline():
+                outcome.update(registry.run(spark, "pipeline", gate_off))
+
+            results.append(measure("pipeline (all steps)", whole_pipeline,
+                                   summary["input_lines"], nbytes, cores))  # fmt: skip
+            results[-1]["step_seconds"] = {s["job"]: s["seconds"] for s in outcome["steps"]}
+            print(json.dumps(results[-1]))
     OUT.mkdir(parents=True, exist_ok=True)
     report = {
+        "corpus": args.corpus,
         "docs": args.docs,
         "cores": cores,
         "machine": platform.machine(),
         "python": platform.python_version(),
         "results": results,
     }
-    (OUT / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    results_file = OUT / f"results-{name}.json"
+    results_file.write_text(json.dumps(report, indent=2) + "\n")
     print(
         f"\n{'step':<36}{'docs':>8}{'MB':>9}{'s':>8}{'docs/s':>10}{'MB/s':>8}{'MB/s/core':>11}{'peak MB':>9}"
     )
@@ -192,7 +227,7 @@ def main(argv=None) -> int:
             f"{r['step']:<36}{r['docs']:>8}{r['input_mb']:>9}{r['seconds']:>8}{r['docs_per_s']:>10}"
             f"{r['mb_per_s']:>8}{r['mb_per_s_per_core']:>11}{r['peak_memory_mb']:>9}"
         )
-    print(f"\nwritten: {OUT / 'results.json'}")
+    print(f"\nwritten: {results_file}")
     return 0
 
 

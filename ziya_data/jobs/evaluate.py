@@ -140,9 +140,11 @@ def token_estimate():
     every per-1,000-token rate and of the funnel."""
     from pyspark.sql import functions as F
 
-    spaced = F.regexp_replace("text", "([\\x{4e00}-\\x{9fff}])", " $1 ")
-    word = "[\\p{L}\\p{N}]+(?:['’][\\p{L}\\p{N}]+)*"
-    return F.size(F.regexp_extract_all(spaced, F.lit(word), 0))
+    # One counting pass (no spaced copy of the text, no array of matches): a Chinese
+    # character, or a run of other letters and digits with inner apostrophes.
+    han = "\\x{4e00}-\\x{9fff}"
+    letters = f"[\\p{{L}}\\p{{N}}&&[^{han}]]"
+    return F.regexp_count("text", F.lit(f"[{han}]|{letters}+(?:['’]{letters}+)*"))
 
 
 def measure(sample, cfg: EvaluateConfig):

@@ -6,6 +6,7 @@ one Spark session, then a summary of the tables.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:  # spark-submit ziya_data/jobs/pipeline.py
@@ -31,7 +32,11 @@ def run(spark, settings) -> dict:
     cfg = settings.root
     for step in cfg.pipeline.steps:  # every step's tables, before the first step runs
         registry.check_tables(registry.get(step), cfg)
-    results = [registry.run(spark, step, cfg) for step in cfg.pipeline.steps]
+    results = []
+    for step in cfg.pipeline.steps:
+        started = time.monotonic()
+        result = registry.run(spark, step, cfg)
+        results.append({**result, "seconds": round(time.monotonic() - started, 1)})
     summary = summarize(Tables(spark, cfg.lake, cfg.tables))
     return {"job": "pipeline", "steps": results, **summary}
 

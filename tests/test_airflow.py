@@ -135,6 +135,8 @@ assert op.job_arguments("r.json") == [
     "--lake", "s3://b/lake", "--config", "/etc/z.yaml", "--set", "a.b=1", "--set", "c.d=2",
     "--result-file", "r.json", "clean",
 ], op.job_arguments("r.json")
+assert _as_list(str(["ingest.input=/data/it's here", "a=b"])) == ["ingest.input=/data/it's here", "a=b"]
+assert _as_list("a=b; c=d") == ["a=b", "c=d"] and _as_list("") == []
 op.master = "spark://10.0.0.1:7077"
 assert op._get_hook()._connection["master"] == "spark://10.0.0.1:7077"
 try:

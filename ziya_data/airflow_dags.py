@@ -26,6 +26,7 @@ This module imports only Airflow and the job registry, never pyspark.
 
 from __future__ import annotations
 
+import ast
 import json
 import tempfile
 from collections.abc import Sequence
@@ -130,7 +131,7 @@ def _as_list(value) -> list[str]:
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("["):
-            value = json.loads(text.replace("'", '"'))
+            value = ast.literal_eval(text)  # a rendered list is its Python repr
         else:
             value = text.replace(";", "\n").splitlines()
     return [str(item).strip() for item in value if str(item).strip()]

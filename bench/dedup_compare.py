@@ -100,13 +100,13 @@ def main(argv=None) -> int:
         started = time.time()
         result = registry.run(spark, "dedup", cfg)
         ours_seconds = round(time.time() - started, 1)
-        raw_url = {
-            r["doc_id"]: r["url"] for r in tables.read("raw").select("doc_id", "url").collect()
-        }
-        removed = {
-            ids[raw_url[r["doc_id"]]]
-            for r in tables.read("cmp_duplicates").select("doc_id").collect()
-        }
+        # Only the removed documents' urls come to the driver (the join is Spark's).
+        removed_urls = (
+            tables.read("cmp_duplicates").select("doc_id")
+            .join(tables.read("raw").select("doc_id", "url"), "doc_id")
+            .select("url").collect()
+        )  # fmt: skip
+        removed = {ids[r["url"]] for r in removed_urls}
     ours = {"seconds": ours_seconds, "mb_per_s": round(nbytes / 1e6 / ours_seconds, 2),
             "documents_read": result["rows_in"], "removed": len(removed),
             "planted_recall": planted_recall(truth, removed)}  # fmt: skip

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import json
 import random
 import re
 from collections import Counter
 from pathlib import Path
 
+from bench import shared_data
 from ziya_data.jobs import config as config_mod
 from ziya_data.jobs import registry
 from ziya_data.jobs.registry import Config
@@ -49,58 +49,23 @@ def build_corpus(shared: Path, out: Path, seed: int = 7) -> dict:
     rng = random.Random(seed)
     corpus, reference = out / "corpus", out / "reference"
     sizes = {}
-    news = [
-        line.split("\t", 1)[1].strip()
-        for line in open(shared / "zh_text" / "thucnews_cnews_sample1000.tsv", encoding="utf-8")
-    ]
+    news = shared_data.thucnews(shared)
     rng.shuffle(news)
     _jsonl(reference / "zh_thucnews_train.jsonl", news[:500])
     sizes["zh_thucnews"] = _jsonl(corpus / "zh_thucnews.jsonl", news[500:])
-    web = [
-        json.loads(line)["raw_content"]
-        for line in open(
-            shared / "zh_text" / "chinesewebtext" / "cc2021-43_cleared1_100docs.jsonl",
-            encoding="utf-8",
-        )
-    ]
+    web = [record["raw_content"] for record in shared_data.chinesewebtext(shared)]
     sizes["zh_chinesewebtext"] = _jsonl(corpus / "zh_chinesewebtext.jsonl", web)
-    with gzip.open(
-        shared / "zh_text" / "online_shopping_10_cats.csv.gz", "rt", encoding="utf-8-sig"
-    ) as fh:
-        reviews = [row["review"] for row in csv.DictReader(fh) if row.get("review")]
+    reviews = shared_data.reviews(shared)
     sizes["zh_reviews"] = _jsonl(corpus / "zh_reviews.jsonl", rng.sample(reviews, 2000))
-    drcd = [
-        json.loads(line)["text"]
-        for line in open(shared / "zh_text" / "drcd_zh_tw_wiki_paragraphs.jsonl", encoding="utf-8")
-    ]
-    sizes["zh_tw_wiki"] = _jsonl(corpus / "zh_tw_wiki.jsonl", drcd)
-    raw = (
-        (shared / "zh_text" / "debian_fortunes_zh" / "chinese")
-        .read_bytes()
-        .decode("utf-8", errors="replace")
-    )
-    fortunes = [f for f in raw.split("\n%\n") if f.strip()]
-    sizes["zh_fortunes"] = _jsonl(corpus / "zh_fortunes.jsonl", fortunes)
-    bbc = [
-        json.loads(line)["text"]
-        for line in gzip.open(shared / "en_news" / "bbc_fulltext_2225.jsonl.gz")
-    ]
+    sizes["zh_tw_wiki"] = _jsonl(corpus / "zh_tw_wiki.jsonl", shared_data.drcd(shared))
+    sizes["zh_fortunes"] = _jsonl(corpus / "zh_fortunes.jsonl", shared_data.fortunes(shared))
+    bbc = shared_data.bbc(shared)
     rng.shuffle(bbc)
     _jsonl(reference / "en_bbc_train.jsonl", bbc[:1100])
     sizes["en_bbc"] = _jsonl(corpus / "en_bbc.jsonl", bbc[1100:])
-    usenet = [
-        json.loads(line)["text"]
-        for line in gzip.open(shared / "en_news" / "20news_bydate.jsonl.gz")
-    ]
+    usenet = shared_data.newsgroups(shared)
     sizes["en_20news"] = _jsonl(corpus / "en_20news.jsonl", rng.sample(usenet, 2000))
-    cc = []
-    for name in (
-        "multiple_files_cc_en_head-0091.jsonl.gz",
-        "multiple_files_cc_en_head-0174.jsonl.gz",
-    ):
-        cc += [
-            json.loads(line)["text"] for line in gzip.open(shared / "en_web" / "dolma_tests" / name)
-        ]
+    cc = shared_data.commoncrawl(shared)
     sizes["en_commoncrawl"] = _jsonl(corpus / "en_commoncrawl.jsonl", cc)
     return sizes
 

@@ -157,9 +157,30 @@ def test_shingle_ids_stand_for_the_shingle_strings():
     rng = np.random.default_rng(5)
     for size in (0, 1, 2, 7, 400):
         values = rng.integers(0, 50, size).astype(np.uint32)
-        assert np.array_equal(D._distinct_sorted(values), np.unique(values))
+        assert np.array_equal(D.distinct_sorted(values), np.unique(values))
     for text in SHINGLE_TEXTS:
-        assert np.array_equal(D.shingle_ids(text, 5), np.unique(D._shingle_ids_all(text, 5)))
+        assert np.array_equal(D.shingle_ids(text, 5), np.unique(D.batch_shingle_ids([text], 5)[0]))
+
+
+def test_a_batch_keys_each_text_as_it_would_alone():
+    """Texts laid end to end (ASCII and general paths mixed, empty and short texts among
+    them) get the shingles and MinHash signatures each would get alone, and the
+    signatures are the numbers datasketch's own MinHash gives."""
+    texts = SHINGLE_TEXTS + [
+        "Beijing 北京 hosts the 2026 summit; 代表们 met at 9am.",
+        " ".join(f"w{i}" for i in range(9000)),  # more shingles than a MinHash slice
+        "\x00null\x00 inside",
+    ]
+    texts = texts * 3
+    values, bounds = D.batch_shingle_hashes(texts, 5, 4)
+    signatures = D.batch_minhash(values, bounds, 128, 1)
+    keys = D.batch_band_keys(signatures, 16, 8)
+    for i, text in enumerate(texts):
+        alone = values[bounds[i] : bounds[i + 1]]
+        assert np.array_equal(alone, D.shingle_hashes(text, 5, 4)), text
+        assert len(alone) == len(D.shingles(text, 5, 4)), text
+        assert np.array_equal(signatures[i], D.minhash_of_hashes(alone, 128, 1)), text
+        assert keys[i].tolist() == D.band_keys(signatures[i], 16, 8)
 
 
 def test_minhash_is_pinned_and_estimates_jaccard():
@@ -188,6 +209,8 @@ def test_minhash_is_pinned_and_estimates_jaccard():
     assert np.array_equal(empty, np.full(128, 2**32 - 1, dtype=np.uint32))
     keys = D.band_keys(sig, 16, 8)
     assert len(keys) == 16 and all(-(2**63) <= k < 2**63 for k in keys)
+    assert len(set(keys)) == 16  # each band its own keys
+    assert keys != D.band_keys(D.minhash_of_hashes(hy, 128, 1), 16, 8)
     with pytest.raises(ValueError):
         D.band_keys(sig, 32, 8)
 
@@ -202,7 +225,7 @@ def test_simhash_and_pigeonhole_blocks():
         fa, fb, fc = (D.simhash(D.shingle_ids(t, 3)) for t in (base, near, far))
         near_bits.append(D.hamming(fa, fb))
         far_bits.append(D.hamming(fa, fc))
-    assert sorted(near_bits)[20] <= 4 and max(near_bits) < 12 < 20 < min(far_bits)
+    assert sorted(near_bits)[20] <= 4 and max(near_bits) < 12 < 16 < min(far_bits)
     # Within max_distance bits, at least one block key is shared.
     flipped = fa ^ (1 << 5) ^ (1 << 40) ^ (1 << 63)
     flipped = flipped - 2**64 if flipped >= 2**63 else flipped

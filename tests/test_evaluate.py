@@ -100,6 +100,22 @@ def _write_scored(spark, lake, rows):
     Tables(spark, cfg.lake, cfg.tables).write(df, "scored", mode="overwrite")
 
 
+def test_a_large_table_is_sampled_to_a_bounded_size_and_its_tokens_estimated(spark, lake):
+    """Above whole_table_below rows the measures take a seeded sample of about that many
+    rows, and the funnel estimates tokens from such a sample (rows and characters exact)."""
+    rows = _scored_rows(n_per_stratum=100)  # 400 rows
+    _write_scored(spark, lake, rows)
+    cfg = make_config(lake, "evaluate.review_sample=0", "evaluate.whole_table_below=100")
+    result = registry.run(spark, "evaluate", cfg)
+    assert 60 <= result["sampled"] <= 140  # about 100 of 400, not 1%
+    summary = json.loads((lake / "_reports" / "evaluate" / "summary.json").read_text())
+    (step,) = summary["funnel"]
+    assert step["rows"] == 400 and step["chars"] == sum(len(r[1]) for r in rows)
+    exact = sum(_tokens(spark, [r[1] for r in rows]))
+    assert step["tokens_sampled"] and step["tokens"] == pytest.approx(exact, rel=0.05)
+    assert summary["sample"].startswith("25.00%")
+
+
 def test_gate_passes_on_clean_text_and_writes_the_report(spark, lake, tmp_path):
     _write_scored(spark, lake, _scored_rows())
     cfg = make_config(lake, "evaluate.review_sample=0")

@@ -46,7 +46,9 @@ KEY_COLUMNS = ("_url_key", "_exact_key", "_bands", "_shingles", "_simhash")
 # 3: exact_text removes punctuation before NFKC (a combining mark right after it now
 #    combines with the letter before).
 # 4: shingle units by script, not by the lang column (CJK characters and words alike).
-KEY_VERSION = 4
+# 5: shingle ids by position-free prefix hashes (batched per Arrow batch), band keys by a
+#    polynomial of their rows with fmix64 instead of xxh64.
+KEY_VERSION = 5
 # What the key columns depend on: an index built with other values is rebuilt.
 KEY_SETTINGS = (
     "near_method",

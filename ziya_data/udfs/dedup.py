@@ -2,19 +2,24 @@
 (datasketch) and SimHash signatures, LSH band keys, and the similarity checks that verify
 a candidate pair.
 
-Shingles are hashed without building their strings (`shingle_ids`): each unit (a CJK
-character, or a word of another script; see "shingles" below, no language needed) gets a
-64-bit id (a CJK character's code point, xxh64 of a word), a shingle's id
-is a polynomial of its units' mixed ids modulo 2**64, finished with MurmurHash3's
-64-bit mixer. Equal shingles get equal ids; `shingles` keeps the string definition the
-tests hold the ids to.
+Shingles are hashed without building their strings (`batch_shingle_ids`): each unit (a
+CJK character, or a word of another script; see "shingles" below, no language needed)
+gets a 64-bit id (a CJK character's code point, xxh64 of a word), a shingle's id is the
+position-free polynomial of its units' mixed ids modulo 2**64 (rules.ngrams), finished
+with MurmurHash3's 64-bit mixer. Equal shingles get equal ids; `shingles` keeps the
+string definition the tests hold the ids to.
 
-Stability: MinHash uses datasketch with the scheme pinned (`affine32`, seed from config)
-over the 32-bit shingle hashes (`shingle_hashes`, the top half of the ids), so
-signatures do not change with datasketch's defaults. Band keys use xxh64; SimHash votes
-with the 64-bit ids. Short texts are handled explicitly: a text with fewer units than
-the shingle size is one shingle of all its units, so two identical short texts match and
-a short text never matches everything.
+Batches: the dedup job keys an Arrow batch of texts at once. Their units are laid end to
+end and shingled, de-duplicated, MinHashed and banded by numpy over the whole batch
+(`batch_*`), with no Python call per document; the one-text functions are batches of one.
+
+Stability: MinHash is datasketch's `affine32` scheme with datasketch's permutations for
+the configured seed, over the 32-bit shingle hashes (the ids' top halves); a test holds
+`batch_minhash` to datasketch's own MinHash, value for value, so signatures do not change
+with how they are computed. Band keys are a polynomial of the band's rows, mixed;
+SimHash votes with the 64-bit ids. Short texts are handled explicitly: a text with fewer
+units than the shingle size is one shingle of all its units, so two identical short
+texts match and a short text never matches everything.
 """
 
 from __future__ import annotations
@@ -153,6 +158,9 @@ def _unit_classes():
 
 
 def _fold(text: str) -> str:
+    # Punctuation NFKC would only map to other separators becomes a space first: then
+    # most Chinese text (full-width commas) passes the quick check and skips NFKC.
+    text = _PUNCTUATION.sub(" ", text)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     return text.casefold()
@@ -198,9 +206,6 @@ def shingles(text: str, n_words: int, n_chars: int | None = None) -> set[str]:
     return {" ".join(u[i : i + n]) for i in range(len(u) - n + 1)}
 
 
-_ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the shingle polynomial
-
-
 _SHIFT_33 = np.uint64(33)
 _FMIX_1, _FMIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
 
@@ -222,19 +227,16 @@ _WORD_IDS: dict[str | bytes, int] = {}
 _WORD_IDS_MAX = 1 << 20
 
 
-def _new_word_id(word: str | bytes) -> int:
-    if len(_WORD_IDS) >= _WORD_IDS_MAX:
-        _WORD_IDS.clear()
-    folded = word if isinstance(word, bytes) else word.encode("utf-8", "surrogatepass")
-    value = _WORD_IDS[word] = xxhash.xxh64_intdigest(folded)
-    return value
-
-
-def _word_ids(words: list) -> list[int]:
-    values = list(map(_WORD_IDS.get, words))
-    if None in values:  # words repeat (Zipf): the cache saves most hash calls
-        values = [_new_word_id(w) if v is None else v for v, w in zip(values, words)]
-    return values
+def _word_ids(words: list) -> np.ndarray:
+    # Words repeat (Zipf): the cache saves most hash calls, and only new words are hashed.
+    new = set(words).difference(_WORD_IDS)
+    if len(_WORD_IDS) + len(new) > _WORD_IDS_MAX:
+        _WORD_IDS.clear()  # a batch's own words always stay until it is done
+        new = set(words)
+    for word in new:
+        folded = word if isinstance(word, bytes) else word.encode("utf-8", "surrogatepass")
+        _WORD_IDS[word] = xxhash.xxh64_intdigest(folded)
+    return np.fromiter(map(_WORD_IDS.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 # ASCII: letters lowered, digits kept, everything else a space.
@@ -246,40 +248,115 @@ def _ascii_words(text: str) -> list[bytes]:
     return text.encode("ascii").translate(_ASCII_WORD_CHARS).split()
 
 
-def unit_ids(text: str) -> tuple[np.ndarray, int]:
-    """(a 64-bit id per shingle unit, mixed; how many units are CJK characters). A CJK
-    unit's id is its code point, a word's xxh64 of its folded UTF-8."""
-    if text.isascii():
-        return _fmix64(np.array(_word_ids(_ascii_words(text)), dtype=np.uint64)), 0
-    folded = _fold(text)
-    code_points = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+def _segment_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """starts[i], starts[i] + 1, ..., starts[i] + counts[i] - 1 for every i, end to end."""
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    skip = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return skip + np.arange(total, dtype=np.int64)
+
+
+def _general_unit_ids(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(unit ids, units per text, CJK units per text) of any texts: folded, laid end to
+    end with a space between (a separator, so no word spans two texts), classified by
+    code point in one pass."""
+    folded = [_fold(t) for t in texts]
+    joined = " ".join(folded)
+    code_points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    text_starts = np.concatenate(([0], np.cumsum([len(f) + 1 for f in folded])[:-1]))
     kinds = _unit_classes()[code_points]
     cjk_at = np.flatnonzero(kinds == _CJK_UNIT)
     word = kinds == _WORD_CHAR
     starts = np.flatnonzero(word & ~np.concatenate(([False], word[:-1])))
     ends = np.flatnonzero(word & ~np.concatenate((word[1:], [False]))) + 1
-    words = [folded[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+    words = [joined[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
     at = np.concatenate((cjk_at, starts))
-    ids = np.concatenate((code_points[cjk_at].astype(np.uint64),
-                          np.array(_word_ids(words), dtype=np.uint64)))  # fmt: skip
-    return _fmix64(ids[np.argsort(at, kind="stable")]), len(cjk_at)
+    ids = np.concatenate((code_points[cjk_at].astype(np.uint64), _word_ids(words)))
+    order = np.argsort(at, kind="stable")
+    text_of = np.searchsorted(text_starts, at[order], side="right") - 1
+    units = np.bincount(text_of, minlength=len(texts))
+    cjk = np.bincount(np.searchsorted(text_starts, cjk_at, side="right") - 1, minlength=len(texts))
+    return ids[order], units, cjk
 
 
-def _shingle_ids_all(text: str, n_words: int, n_chars: int | None = None) -> np.ndarray:
-    """The id of every shingle, repeats included (module docstring)."""
-    ids, cjk = unit_ids(text)
-    if not len(ids):
-        return ids
-    n = shingle_size(cjk, len(ids), n_words, n_chars)
-    width = min(n, len(ids))  # a text shorter than n units is one shingle of all of them
-    count = len(ids) - width + 1
-    rolled = np.zeros(count, dtype=np.uint64)
-    for k in range(width):
-        rolled = rolled * _ROLL + ids[k : k + count]
-    return _fmix64(rolled)
+def batch_unit_ids(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The shingle units of many texts as (mixed 64-bit ids laid end to end, bounds: text
+    i's units are ids[bounds[i]:bounds[i + 1]], CJK units per text). A CJK unit's id is
+    its code point, a word's xxh64 of its folded UTF-8. ASCII texts (most English) take
+    a byte path to the same ids."""
+    n = len(texts)
+    is_ascii = np.fromiter((t.isascii() for t in texts), dtype=bool, count=n)
+    units = np.zeros(n, dtype=np.int64)
+    cjk = np.zeros(n, dtype=np.int64)
+    parts = []
+    ascii_at = np.flatnonzero(is_ascii)
+    if len(ascii_at):
+        words = [_ascii_words(texts[i]) for i in ascii_at.tolist()]
+        units[ascii_at] = [len(w) for w in words]
+        parts.append((ascii_at, _word_ids([w for ws in words for w in ws])))
+    general_at = np.flatnonzero(~is_ascii)
+    if len(general_at):
+        ids, counts, cjk_counts = _general_unit_ids([texts[i] for i in general_at.tolist()])
+        units[general_at], cjk[general_at] = counts, cjk_counts
+        parts.append((general_at, ids))
+    bounds = np.concatenate(([0], np.cumsum(units)))
+    out = np.empty(int(bounds[-1]), dtype=np.uint64)
+    for at, ids in parts:  # each group's units to their texts' places
+        out[_segment_positions(bounds[at], units[at])] = ids
+    return _fmix64(out), bounds, cjk
 
 
-def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+def unit_ids(text: str) -> tuple[np.ndarray, int]:
+    """(a 64-bit id per shingle unit of `text`, how many units are CJK characters)."""
+    ids, _, cjk = batch_unit_ids([text])
+    return ids, int(cjk[0])
+
+
+def batch_shingle_ids(texts: list[str], n_words: int, n_chars: int | None = None):
+    """(the 64-bit id of every shingle, repeats included, laid end to end; bounds per
+    text). A shingle's id is the position-free polynomial of its units' ids
+    (rules.ngrams.prefix_hashes: sum of id_k * BASE**k), finished with fmix64; a text
+    shorter than its shingle size is one shingle of all its units."""
+    from ziya_data.udfs.rules.ngrams import _powers, prefix_hashes
+
+    ids, bounds, cjk = batch_unit_ids(texts)
+    units = np.diff(bounds)
+    n_chars = n_words if n_chars is None else n_chars
+    width = np.minimum(np.where(2 * cjk > units, n_chars, n_words), units)
+    count = np.where(units > 0, units - width + 1, 0)
+    at = _segment_positions(bounds[:-1], count)
+    prefix = prefix_hashes(ids)
+    _, inverse = _powers(len(ids) + 1)
+    with np.errstate(over="ignore"):
+        shingle = (prefix[at + np.repeat(width, count)] - prefix[at]) * inverse[at]
+    return _fmix64(shingle), np.concatenate(([0], np.cumsum(count)))
+
+
+def _distinct_per_text(values: np.ndarray, bounds: np.ndarray, bits: int):
+    """(each text's distinct values, sorted, end to end; new bounds) for values of at
+    most `bits` bits: one sort of (text index, value) keys for all texts."""
+    text_of = np.repeat(np.arange(len(bounds) - 1, dtype=np.uint64), np.diff(bounds))
+    keys = np.sort((text_of << np.uint64(bits)) | values.astype(np.uint64))
+    keep = np.empty(len(keys), dtype=bool)
+    keep[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+    keys = keys[keep]
+    counts = np.bincount((keys >> np.uint64(bits)).astype(np.int64), minlength=len(bounds) - 1)
+    return keys & np.uint64((1 << bits) - 1), np.concatenate(([0], np.cumsum(counts)))
+
+
+def batch_shingle_hashes(texts: list[str], n_words: int, n_chars: int | None = None):
+    """(distinct 32-bit shingle hashes per text, sorted, end to end as uint32; bounds):
+    the ids' top halves. MinHash hashes these values and candidate pairs are verified
+    with them (exact Jaccard of these sets), so verification needs no text and an
+    incremental run needs only what the index stores."""
+    ids, bounds = batch_shingle_ids(texts, n_words, n_chars)
+    values, bounds = _distinct_per_text(ids >> np.uint64(32), bounds, 32)
+    return values.astype(np.uint32), bounds
+
+
+def distinct_sorted(values: np.ndarray) -> np.ndarray:
     """np.unique for the short arrays of one document (a sort and a mask; np.unique's
     hashing costs several times more at a few hundred values)."""
     ordered = np.sort(values)
@@ -290,16 +367,13 @@ def _distinct_sorted(values: np.ndarray) -> np.ndarray:
 
 
 def shingle_ids(text: str, n_words: int, n_chars: int | None = None) -> np.ndarray:
-    """Distinct 64-bit ids of the shingles, sorted (SimHash votes with these)."""
-    return _distinct_sorted(_shingle_ids_all(text, n_words, n_chars))
+    """Distinct 64-bit ids of the shingles of one text, sorted (SimHash votes with these)."""
+    return distinct_sorted(batch_shingle_ids([text], n_words, n_chars)[0])
 
 
 def shingle_hashes(text: str, n_words: int, n_chars: int | None = None) -> np.ndarray:
-    """Distinct 32-bit shingle hashes (the ids' top halves), sorted: the values MinHash
-    hashes and candidate pairs are verified with (exact Jaccard of these sets), so
-    verification needs no text and an incremental run needs only what the index stores."""
-    top = _shingle_ids_all(text, n_words, n_chars) >> np.uint64(32)
-    return _distinct_sorted(top.astype(np.uint32))
+    """batch_shingle_hashes of one text."""
+    return batch_shingle_hashes([text], n_words, n_chars)[0]
 
 
 def jaccard(a: set, b: set) -> float:
@@ -314,15 +388,10 @@ def jaccard(a: set, b: set) -> float:
 _SKETCHES: dict[tuple[int, int], object] = {}
 
 
-def minhash_of_hashes(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
-    """MinHash signature (uint32 values) with datasketch, scheme affine32 pinned, of the
-    32-bit shingle hashes (see shingle_hashes). The permutations (drawn from `seed`) are
-    made once per process, with one MinHash that is cleared for each document: drawing
-    them again, or even checking them for a new MinHash, cost more than hashing. The
-    values are hashes already, so datasketch's hash function is the identity, and an
-    array goes in as one batch item: datasketch stacks the items' hashes into one column
-    either way, and this skips a Python call per value (tests hold it equal to feeding
-    the values one by one, and to one batch, to a new MinHash)."""
+def _sketch(num_perm: int, seed: int):
+    """datasketch's MinHash for these settings, scheme affine32 pinned and the identity as
+    its hash function (the values are hashes already); made once per process, as
+    drawing the permutations costs more than hashing a document."""
     from datasketch import MinHash
 
     m = _SKETCHES.get((num_perm, seed))
@@ -330,29 +399,86 @@ def minhash_of_hashes(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarra
         m = _SKETCHES[(num_perm, seed)] = MinHash(
             num_perm=num_perm, seed=seed, hashfunc=np.asarray, scheme="affine32"
         )
+    return m
+
+
+def minhash_of_hashes(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """MinHash signature (uint32 values) of one set of 32-bit shingle hashes, computed by
+    datasketch itself: the definition batch_minhash is held to (tests)."""
+    m = _sketch(num_perm, seed)
     m.clear()
     hashes = hashes.astype(np.uint32, copy=False)
-    # datasketch builds a values x num_perm matrix; kept to 256 KB a slice, it stays in
-    # the CPU cache (past about 600 values x 128 it did not, and each value cost 4x more).
-    step = max(1, (1 << 16) // num_perm)
+    step = max(1, (1 << 16) // num_perm)  # datasketch's value x perm matrix kept small
     for start in range(0, len(hashes), step):
         m.update_batch([hashes[start : start + step]])
     return np.array(m.hashvalues, dtype=np.uint32)
 
 
-def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:
-    """One signed 64-bit key per band, seeded with the band number (so keys of different
-    bands differ and a bucket is one key): equal keys make a candidate pair."""
-    if len(signature) < bands * rows:
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+# Values per slice of the batch. A slice is a permutation x value matrix (128 x 8,192 x
+# 4 bytes, 4 MB) whose rows are reduced along their length: measured 5x faster than the
+# value x permutation layout, whose per-text minima run across rows.
+_SLICE_VALUES = 8192
+
+
+def batch_minhash(values: np.ndarray, bounds: np.ndarray, num_perm: int, seed: int):
+    """MinHash signatures (uint32, texts x num_perm) of many sets of 32-bit hashes laid end
+    to end (text i: values[bounds[i]:bounds[i + 1]]), by datasketch's affine32 scheme
+    with datasketch's own permutations for (num_perm, seed): each value pre-mixed with
+    MurmurHash3's 32-bit finaliser, then a * h + b modulo 2**32 per permutation, the
+    minimum per text. The same numbers datasketch gives one MinHash per text (tested),
+    computed for the whole batch in slices: no Python call per document. An empty set's
+    signature is all 2**32 - 1, as datasketch's."""
+    a, b = (p.astype(np.uint32)[:, None] for p in _sketch(num_perm, seed).permutations)
+    texts = len(bounds) - 1
+    signatures = np.full((texts, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    if not len(values):
+        return signatures
+    s1, m1, s2, m2 = _FMIX32
+    h = values.astype(np.uint32)  # a copy, mixed in place
+    h ^= h >> s1
+    h *= m1
+    h ^= h >> s2
+    h *= m2
+    h ^= h >> s1
+    text_of = np.repeat(np.arange(texts), np.diff(bounds))
+    block = np.empty((num_perm, _SLICE_VALUES), dtype=np.uint32)
+    for start in range(0, len(h), _SLICE_VALUES):
+        part = h[None, start : start + _SLICE_VALUES]
+        rows = block[:, : part.shape[1]]
+        np.multiply(a, part, out=rows)
+        rows += b
+        owner = text_of[start : start + part.shape[1]]
+        firsts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
+        lows = np.minimum.reduceat(rows, firsts, axis=1).T
+        owners = owner[firsts]  # a text cut by the slice edge takes the smaller of both
+        signatures[owners] = np.minimum(signatures[owners], lows)
+    return signatures
+
+
+def batch_band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One signed 64-bit key per band (texts x bands): the polynomial of the band's rows
+    seeded with the band number, finished with fmix64, so keys of different bands differ
+    and a bucket is one key. Equal keys make a candidate pair."""
+    if signatures.shape[1] < bands * rows:
         raise ValueError(
-            f"signature of {len(signature)} values is shorter than {bands} bands x {rows} rows"
+            f"signature of {signatures.shape[1]} values is shorter than {bands} bands x {rows} rows"
         )
-    raw = signature[: bands * rows].astype("<u4").tobytes()
-    width = rows * 4
-    return [
-        xxhash.xxh64_intdigest(raw[b * width : (b + 1) * width], seed=b) - 2**63
-        for b in range(bands)
-    ]
+    cells = signatures[:, : bands * rows].reshape(len(signatures), bands, rows).astype(np.uint64)
+    keys = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), cells.shape[:2]).copy()
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            keys *= _ROLL
+            keys += cells[:, :, r]
+    return _fmix64(keys).view(np.int64)
+
+
+_ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the band polynomial
+
+
+def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:
+    """batch_band_keys of one signature."""
+    return batch_band_keys(signature[None, :], bands, rows)[0].tolist()
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:

@@ -77,8 +77,8 @@ bench: setup $(TEXT_DEDUP)
 	$(PY) -m bench.dedup_compare --mb $(BENCH_MB)
 
 lint: setup
-	$(VENV)/bin/ruff check jobs udfs demo bench tests
-	$(VENV)/bin/ruff format --check jobs udfs demo bench tests
+	$(VENV)/bin/ruff check ziya_data demo bench tests tools
+	$(VENV)/bin/ruff format --check ziya_data demo bench tests tools
 
 clean-lake:
 	rm -rf lake demo-data bench/out

@@ -18,6 +18,7 @@ import gzip
 import json
 import os
 import platform
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -111,6 +112,14 @@ def step_input(cfg: Config, step: str) -> str | None:
     return getattr(getattr(cfg, step), "input", None) if step != "ingest" else None
 
 
+def first_run(spark, job: str, cfg: Config, lake: Path) -> dict:
+    """`job` run as on a lake it has not run on before: dedup's index from an earlier run
+    (keys of the same documents) would spare dedup the work it is measured for."""
+    if job in ("dedup", "pipeline") and cfg.dedup.index:
+        shutil.rmtree(lake / cfg.dedup.index, ignore_errors=True)
+    return registry.run(spark, job, cfg)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -189,7 +198,9 @@ def main(argv=None) -> int:
                 measure(f"{step} (baseline: read + write)", baseline, docs, nbytes, cores)
             )
             results.append(
-                measure(step, lambda step=step: registry.run(spark, step, cfg), docs, nbytes, cores)
+                measure(
+                    step, lambda step=step: first_run(spark, step, cfg, lake), docs, nbytes, cores
+                )
             )
             print(json.dumps(results[-1]))
         if args.pipeline:
@@ -202,7 +213,7 @@ def main(argv=None) -> int:
             outcome = {}
 
             def whole_pipeline():
-                outcome.update(registry.run(spark, "pipeline", gate_off))
+                outcome.update(first_run(spark, "pipeline", gate_off, lake))
 
             results.append(measure("pipeline (all steps)", whole_pipeline,
                                    summary["input_lines"], nbytes, cores))  # fmt: skip

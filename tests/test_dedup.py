@@ -407,3 +407,39 @@ def test_chinese_near_copies_are_found_without_a_lang_column(spark):
         for r in result.duplicates.collect()
     }
     assert pairs == {(f"c{i}", f"o{i}"): "near" for i in range(6)}
+
+
+def test_near_similarity_is_not_transitive(spark):
+    """a ~ b and b ~ c, but a !~ c (Jaccard 0.78, 0.78 and 0.60 by 5-word shingles): a is
+    kept, b removed with a, and c kept, as nothing similar to c is kept. Before, the
+    chain made one cluster and c was removed as a copy of a page it does not resemble."""
+    from ziya_data.jobs.dedup import DedupConfig, transform
+
+    words = [f"w{i}" for i in range(130)]
+    rows = [(name, " ".join(words[k : k + 100])) for name, k in (("a", 0), ("b", 12), ("c", 24))]
+    x = {name: D.shingles(text, 5) for name, text in rows}
+    assert D.jaccard(x["a"], x["b"]) > 0.7 and D.jaccard(x["b"], x["c"]) > 0.7
+    assert D.jaccard(x["a"], x["c"]) < 0.7
+    docs = spark.createDataFrame(rows, "doc_id string, text string")
+    result = transform(docs, DedupConfig(url=False, index=""))
+    dups = [(r["doc_id"], r["kept_doc_id"], r["method"]) for r in result.duplicates.collect()]
+    assert dups == [("b", "a", "near")]
+    assert {r["doc_id"]: r["dup_count"] for r in result.deduped.collect()} == {"a": 2, "c": 1}
+
+
+def test_star_assign_removes_only_neighbours_of_kept_groups(spark):
+    """A chain g1 - g2 - ... - g6 in falling rank keeps g1, g3, g5 and removes each
+    of the others with its better neighbour; a triangle keeps its best; a group among
+    kept ones takes the best."""
+    chain = [(f"g{i}", f"g{i + 1}") for i in range(1, 6)]
+    triangle = [("t1", "t2"), ("t2", "t3"), ("t1", "t3")]
+    fork = [("f1", "f3"), ("f2", "f3")]
+    pairs = chain + triangle + fork
+    rows = [(g, h, g, h, 0.8) for g, h in pairs] + [(h, g, h, g, 0.8) for g, h in pairs]
+    edges = spark.createDataFrame(
+        rows, "g string, h string, gk string, hk string, similarity double"
+    )
+    removed = {r["h"]: r["wk"] for r in dedup.star_assign(edges, 10).collect()}
+    assert removed == {"g2": "g1", "g4": "g3", "g6": "g5", "t2": "t1", "t3": "t1", "f3": "f1"}
+    with pytest.raises(JobError, match="did not settle"):
+        dedup.star_assign(edges, 1)

@@ -7,11 +7,16 @@ Three kinds of link between documents:
          among one representative per exact group; candidate pairs are verified (exact
          Jaccard of the shingle-hash sets, or the Hamming distance) before they count.
 
-All links form one graph whose connected components are the clusters, computed in Spark
-by min-label propagation with pointer jumping (no collect, no single-machine union-find);
-labels are doc ids, so the result does not depend on partitioning. The graph works on
-narrow node rows (keys and ranking columns); text meets it only at the end. The kept document of a cluster is the
-best one: quality tier high before medium, then lowest perplexity, then smallest doc_id.
+Same-URL and exact links are identities: their connected components, computed in Spark
+by min-label propagation with pointer jumping (no collect, no single-machine union-find),
+are the groups. Near similarity is not transitive, so near pairs link groups without
+merging them: a greedy pass by rank in parallel rounds (star_assign) keeps a group when
+it is better than all its remaining neighbours and removes those neighbours with it, so
+every removed document's group is similar to the group of the document it points to. A
+group keeps its best document: quality tier high before medium, then lowest perplexity,
+then smallest doc_id. The graph works on narrow node rows (keys and ranking columns);
+text meets it only at the end. The result does not depend on partitioning.
+
 Oversized buckets (boilerplate shared by many pages) are capped: a bucket with more than
 `max_bucket_size` members links each member to the bucket's smallest doc_id only, so it
 yields n-1 candidate pairs instead of n(n-1)/2.
@@ -23,7 +28,7 @@ The stages hold intermediate frames with `hold(df, cut=True)` (runtime.holding):
 ends the lineage, as label propagation's plan would otherwise grow with every round (a
 local checkpoint; on a cluster one kept in two copies, so a lost executor loses none).
 
-Every input row ends in `deduped` (with `dup_count`, the size of its cluster) or in
+Every input row ends in `deduped` (with `dup_count`: itself and the documents pointing to it) or in
 `duplicates` (`doc_id`, `kept_doc_id` of the final kept document, `method`, `similarity`).
 """
 
@@ -77,8 +82,9 @@ class DedupConfig:
     shingle_zh: int = option(4, min=1)
     # MinHash: permutations, bands x rows (bands * rows <= num_perm), seed, verified Jaccard.
     num_perm: int = option(128, min=16)
-    bands: int = option(16, min=1)
-    rows: int = option(8, min=1)
+    # 25 x 5: a pair at Jaccard 0.7 is a candidate with probability 0.99 (16 x 8: 0.61).
+    bands: int = option(25, min=1)
+    rows: int = option(5, min=1)
     seed: int = 1
     jaccard_threshold: float = option(0.7, min=0.0, max=1.0)
     # SimHash: Hamming distance at most this (pigeonhole blocks: max_hamming + 1).
@@ -98,8 +104,10 @@ class DedupConfig:
             )
 
 
-def _quality_order():
-    """Best first: tier high, then medium, then none; lower perplexity; smaller doc_id."""
+def _rank_key():
+    """A document's place in the choice of which copy to keep, as one orderable struct,
+    smallest best: tier high, then medium, then none; lower perplexity, a missing one
+    last; then the smaller doc_id. Unique (doc_id), so minima pick one document."""
     from pyspark.sql import functions as F
 
     tier = (
@@ -107,7 +115,12 @@ def _quality_order():
         .when(F.col("quality_tier") == "medium", 1)
         .otherwise(2)
     )
-    return [tier.asc(), F.col("ppl").asc_nulls_last(), F.col("doc_id").asc()]
+    return F.struct(
+        tier.alias("tier"),
+        F.col("ppl").isNull().alias("no_ppl"),
+        F.coalesce(F.col("ppl"), F.lit(0.0)).alias("ppl"),
+        F.col("doc_id").alias("doc_id"),
+    )
 
 
 def _group_edges(docs, key: str):
@@ -358,21 +371,23 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
     duplicate rows). The graph works on the node rows; the documents' text meets it only
     at the end, when the duplicates are taken out (a broadcast join when they are few).
 
-    One graph: same-URL groups and exact groups link their members, verified near pairs
-    link theirs (near pairs are searched among one representative per exact group, as
-    exact copies share their shingles). A cluster is a connected component; its best
-    document is kept. So a copy of a page that lost to another page at its URL still
-    lands in that page's cluster."""
-    from pyspark.sql import Window
+    Same-URL and exact links are identities (the same page, the same text): their
+    connected components are the groups, so a copy of a page that lost to another page
+    at its URL still goes with that page. Verified near pairs (searched among one
+    representative per exact group) link groups, and near similarity is not transitive:
+    A ~ B and B ~ C do not make A ~ C. So groups are resolved by star_assign, which
+    removes a group only with a group it is itself similar to. Each group keeps its best
+    document (_rank_key); a removed group's documents point to the best document of the
+    group that removed them."""
     from pyspark.sql import functions as F
 
-    edge_sets = []
+    identity = []
     if cfg.url:
-        edge_sets.append(_group_edges(nodes, "_url_key"))
+        identity.append(_group_edges(nodes, "_url_key"))
     if cfg.exact:
         # also the copies left out of the near search and each member's representative
         exact_edges = _materialized(_group_edges(nodes, "_exact_key"), hold)
-        edge_sets.append(exact_edges)
+        identity.append(exact_edges)
     near = None
     if cfg.near_method != "none":
         reps = nodes.select("doc_id", "_bands", "_shingles", "_simhash")
@@ -380,50 +395,64 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
             copies = exact_edges.select(F.col("b").alias("doc_id"))
             reps = reps.join(copies, "doc_id", "left_anti")
         near = hold(verified_edges(reps, candidate_pairs(reps, cfg, hold), cfg, hold))
-        edge_sets.append(near.select("a", "b"))
-    if not edge_sets:
+    if not identity and near is None:
         return docs.withColumn("dup_count", F.lit(1)), None
-    edges = edge_sets[0]
-    for more in edge_sets[1:]:
-        edges = edges.unionByName(more)
-    components = connected_components(hold(edges), cfg.max_rounds, hold)
 
-    members = nodes.join(components, "doc_id").select(
-        "doc_id", "component", "quality_tier", "ppl", "_url_key", "_exact_key"
-    )
-    if cfg.exact:  # the exact group's head: the representative near pairs were searched for
-        heads = exact_edges.select(F.col("b").alias("doc_id"), F.col("a").alias("_rep"))
-        members = members.join(heads, "doc_id", "left")
-        members = members.withColumn("_rep", F.coalesce("_rep", "doc_id"))
+    members = nodes.select("doc_id", "_url_key", "_exact_key", _rank_key().alias("_key"))
+    if identity:
+        edges = identity[0]
+        for more in identity[1:]:
+            edges = edges.unionByName(more)
+        groups = connected_components(hold(edges), cfg.max_rounds, hold)
+        members = members.join(groups, "doc_id", "left")
+        members = members.withColumn("_group", F.coalesce("component", "doc_id")).drop("component")
     else:
-        members = members.withColumn("_rep", F.col("doc_id"))
-    w = Window.partitionBy("component").orderBy(*_quality_order())
-    ranked = members.select(
-        "*", F.row_number().over(w).alias("_rank"), F.first("doc_id").over(w).alias("_kept"),
-        F.first("_url_key").over(w).alias("_kept_url"),
-        F.first("_exact_key").over(w).alias("_kept_exact"),
-    )  # fmt: skip
-    dups = ranked.where(F.col("_rank") > 1)
-    if near is not None:
-        strongest = (
-            near.select("a", "similarity").unionByName(near.select(F.col("b").alias("a"), "similarity"))
-            .groupBy(F.col("a").alias("_rep")).agg(F.max("similarity").alias("_near_sim"))
+        members = members.withColumn("_group", F.col("doc_id"))
+    members = hold(members)
+    best = members.groupBy("_group").agg(F.min("_key").alias("_best"))
+
+    removed_by = None
+    if near is not None:  # near pairs of documents -> of groups, both ways
+        group_of = members.select("doc_id", "_group")
+        lifted = (
+            near.join(group_of.toDF("a", "_ga"), "a").join(group_of.toDF("b", "_gb"), "b")
+            .where(F.col("_ga") != F.col("_gb"))
         )  # fmt: skip
-        dups = dups.join(strongest, "_rep", "left")
+        both = lifted.select(F.col("_ga").alias("g"), F.col("_gb").alias("h"), "similarity")
+        both = both.unionByName(
+            lifted.select(F.col("_gb").alias("g"), F.col("_ga").alias("h"), "similarity")
+        )
+        both = both.groupBy("g", "h").agg(F.max("similarity").alias("similarity"))
+        keyed = both.join(best.toDF("g", "gk"), "g").join(best.toDF("h", "hk"), "h")
+        removed_by = star_assign(hold(keyed), cfg.max_rounds, hold)
+
+    placed = members.join(best, "_group")
+    if removed_by is not None:
+        placed = placed.join(removed_by.withColumnRenamed("h", "_group"), "_group", "left")
     else:
-        dups = dups.withColumn("_near_sim", F.lit(None).cast("double"))
+        no_key = F.lit(None).cast(members.schema["_key"].dataType)
+        placed = placed.select(
+            "*", no_key.alias("wk"), F.lit(None).cast("double").alias("similarity")
+        )
+    placed = placed.withColumn("_kept", F.coalesce(F.col("wk.doc_id"), F.col("_best.doc_id")))
+    kept_keys = members.select(
+        F.col("doc_id").alias("_kept"), F.col("_url_key").alias("_kept_url"),
+        F.col("_exact_key").alias("_kept_exact"),
+    )  # fmt: skip
+    dups = placed.where(F.col("doc_id") != F.col("_kept")).join(kept_keys, "_kept")
     # How a document relates to the kept one: the same URL, the same text, similar text
-    # (its own near pair), or, failing those, linked through another page at its URL.
+    # (its group was removed by the kept one's), or, failing those, linked through
+    # another page at its URL.
     same_url = cfg.url & F.col("_url_key").isNotNull() & (F.col("_url_key") == F.col("_kept_url"))
     same_text = cfg.exact & (F.col("_exact_key") == F.col("_kept_exact"))
     method = (
         F.when(same_url, "url").when(same_text, "exact")
-        .when(F.col("_near_sim").isNotNull(), "near")
+        .when(F.col("wk").isNotNull(), "near")
         .when(F.lit(cfg.url) & F.col("_url_key").isNotNull(), "url").otherwise("exact")
     )  # fmt: skip
     duplicates = dups.select(
         "doc_id", F.col("_kept").alias("kept_doc_id"), method.alias("method"),
-        F.when(method == "near", F.col("_near_sim")).otherwise(F.lit(1.0)).alias("similarity"),
+        F.when(method == "near", F.col("similarity")).otherwise(F.lit(1.0)).alias("similarity"),
     )  # fmt: skip
     duplicates = hold(duplicates)
     counts = duplicates.groupBy(F.col("kept_doc_id").alias("doc_id")).agg(
@@ -435,6 +464,55 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
         .withColumn("dup_count", F.coalesce(F.col("dup_count"), F.lit(1)).cast("int"))
     )
     return deduped, duplicates
+
+
+def star_assign(edges, max_rounds: int, hold=_checkpoint):
+    """Which groups a near-duplicate graph removes, and by which group: (h, wk: the key of
+    the best document of the group that removes h, similarity of their pair). `edges`:
+    (g, h, gk, hk, similarity), both ways, gk and hk the groups' best keys.
+
+    Greedy by rank, in parallel rounds: a group better than all its remaining
+    neighbours is kept (the best group of the graph always is), and removes its
+    neighbours, each taking the best such group; both leave the graph. Every removed
+    group is similar to the group that removed it, and no two kept groups are (they
+    would be neighbours, and the better one removes the other): the sequential greedy
+    result. A chain of groups in falling rank settles one link per round; rounds are
+    bounded by max_rounds."""
+    from pyspark.sql import functions as F
+
+    removed = []
+    for _ in range(max_rounds):
+        if not edges.limit(1).count():
+            break
+        around = edges.groupBy("g").agg(F.min("gk").alias("gk"), F.min("hk").alias("nk"))
+        winners = around.where(F.col("gk") < F.col("nk")).select("g")
+        losers = hold(
+            edges.join(winners, "g")
+            .groupBy("h")
+            .agg(F.min(F.struct("gk", "similarity")).alias("_by"))
+            .select("h", F.col("_by.gk").alias("wk"), F.col("_by.similarity").alias("similarity"))
+        )
+        removed.append(losers)
+        gone = winners.select(F.col("g").alias("x")).unionByName(
+            losers.select(F.col("h").alias("x"))
+        )
+        gone = _materialized(gone, hold)
+        edges = hold(
+            edges.join(gone.withColumnRenamed("x", "g"), "g", "left_anti").join(
+                gone.withColumnRenamed("x", "h"), "h", "left_anti"
+            )
+        )
+    else:
+        if edges.limit(1).count():
+            raise JobError(
+                f"dedup: near-duplicate groups did not settle in {max_rounds} rounds; raise dedup.max_rounds"
+            )
+    if not removed:
+        return None
+    out = removed[0]
+    for more in removed[1:]:
+        out = out.unionByName(more)
+    return out
 
 
 def read_index(tables, cfg: DedupConfig):

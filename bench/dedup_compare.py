@@ -39,10 +39,10 @@ TEXT_DEDUP = Path(__file__).resolve().parents[1] / ".venv" / "textdedup" / "bin"
 
 
 def language(text: str) -> str:
-    """zh when at least 30% of the letters are Chinese characters, else en."""
-    han = len(re.findall(r"[\u4e00-\u9fff]", text))
-    letters = han + len(re.findall(r"[A-Za-z]", text))
-    return "zh" if letters and han >= 0.3 * letters else "en"
+    """zh when most of the text's shingle units are CJK characters (the rule by which
+    dedup shingles it by characters), else en."""
+    ids, cjk = dedup.unit_ids(text)
+    return "zh" if 2 * cjk > len(ids) else "en"
 
 
 def planted_recall(truth: list[dict], removed_ids: set[str], texts: dict[str, str]) -> dict:

@@ -379,6 +379,9 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
     removes a group only with a group it is itself similar to. Each group keeps its best
     document (_rank_key); a removed group's documents point to the best document of the
     group that removed them."""
+    import functools
+
+    from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
 
     identity = []
@@ -400,9 +403,7 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
 
     members = nodes.select("doc_id", "_url_key", "_exact_key", _rank_key().alias("_key"))
     if identity:
-        edges = identity[0]
-        for more in identity[1:]:
-            edges = edges.unionByName(more)
+        edges = functools.reduce(DataFrame.unionByName, identity)
         groups = connected_components(hold(edges), cfg.max_rounds, hold)
         members = members.join(groups, "doc_id", "left")
         members = members.withColumn("_group", F.coalesce("component", "doc_id")).drop("component")
@@ -478,6 +479,9 @@ def star_assign(edges, max_rounds: int, hold=_checkpoint):
     would be neighbours, and the better one removes the other): the sequential greedy
     result. A chain of groups in falling rank settles one link per round; rounds are
     bounded by max_rounds."""
+    import functools
+
+    from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
 
     removed = []
@@ -507,12 +511,7 @@ def star_assign(edges, max_rounds: int, hold=_checkpoint):
             raise JobError(
                 f"dedup: near-duplicate groups did not settle in {max_rounds} rounds; raise dedup.max_rounds"
             )
-    if not removed:
-        return None
-    out = removed[0]
-    for more in removed[1:]:
-        out = out.unionByName(more)
-    return out
+    return functools.reduce(DataFrame.unionByName, removed) if removed else None
 
 
 def read_index(tables, cfg: DedupConfig):

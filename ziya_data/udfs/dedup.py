@@ -318,7 +318,7 @@ def batch_shingle_ids(texts: list[str], n_words: int, n_chars: int | None = None
     text). A shingle's id is the position-free polynomial of its units' ids
     (rules.ngrams.prefix_hashes: sum of id_k * BASE**k), finished with fmix64; a text
     shorter than its shingle size is one shingle of all its units."""
-    from ziya_data.udfs.rules.ngrams import _powers, prefix_hashes
+    from ziya_data.udfs.rules.ngrams import window_hashes
 
     ids, bounds, cjk = batch_unit_ids(texts)
     units = np.diff(bounds)
@@ -326,22 +326,15 @@ def batch_shingle_ids(texts: list[str], n_words: int, n_chars: int | None = None
     width = np.minimum(np.where(2 * cjk > units, n_chars, n_words), units)
     count = np.where(units > 0, units - width + 1, 0)
     at = _segment_positions(bounds[:-1], count)
-    prefix = prefix_hashes(ids)
-    _, inverse = _powers(len(ids) + 1)
-    with np.errstate(over="ignore"):
-        shingle = (prefix[at + np.repeat(width, count)] - prefix[at]) * inverse[at]
+    shingle = window_hashes(ids, at, np.repeat(width, count))
     return _fmix64(shingle), np.concatenate(([0], np.cumsum(count)))
 
 
 def _distinct_per_text(values: np.ndarray, bounds: np.ndarray, bits: int):
     """(each text's distinct values, sorted, end to end; new bounds) for values of at
-    most `bits` bits: one sort of (text index, value) keys for all texts."""
+    most `bits` bits: one distinct_sorted of (text index, value) keys for all texts."""
     text_of = np.repeat(np.arange(len(bounds) - 1, dtype=np.uint64), np.diff(bounds))
-    keys = np.sort((text_of << np.uint64(bits)) | values.astype(np.uint64))
-    keep = np.empty(len(keys), dtype=bool)
-    keep[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-    keys = keys[keep]
+    keys = distinct_sorted((text_of << np.uint64(bits)) | values.astype(np.uint64))
     counts = np.bincount((keys >> np.uint64(bits)).astype(np.int64), minlength=len(bounds) - 1)
     return keys & np.uint64((1 << bits) - 1), np.concatenate(([0], np.cumsum(counts)))
 
@@ -357,8 +350,8 @@ def batch_shingle_hashes(texts: list[str], n_words: int, n_chars: int | None = N
 
 
 def distinct_sorted(values: np.ndarray) -> np.ndarray:
-    """np.unique for the short arrays of one document (a sort and a mask; np.unique's
-    hashing costs several times more at a few hundred values)."""
+    """np.unique of a 1-D array, by a sort and a mask (np.unique's hashing cost several
+    times more at the few hundred values of one document)."""
     ordered = np.sort(values)
     keep = np.empty(len(ordered), dtype=bool)
     keep[:1] = True
@@ -457,23 +450,21 @@ def batch_minhash(values: np.ndarray, bounds: np.ndarray, num_perm: int, seed: i
 
 
 def batch_band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One signed 64-bit key per band (texts x bands): the polynomial of the band's rows
-    seeded with the band number, finished with fmix64, so keys of different bands differ
-    and a bucket is one key. Equal keys make a candidate pair."""
+    """One signed 64-bit key per band (texts x bands): the position-free polynomial of
+    the band's rows (rules.ngrams.window_hashes) plus the band's number, finished with
+    fmix64, so keys of different bands differ and a bucket is one key. Equal keys make a
+    candidate pair."""
+    from ziya_data.udfs.rules.ngrams import window_hashes
+
     if signatures.shape[1] < bands * rows:
         raise ValueError(
             f"signature of {signatures.shape[1]} values is shorter than {bands} bands x {rows} rows"
         )
-    cells = signatures[:, : bands * rows].reshape(len(signatures), bands, rows).astype(np.uint64)
-    keys = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), cells.shape[:2]).copy()
+    cells = signatures[:, : bands * rows].astype(np.uint64).ravel()
+    keys = window_hashes(cells, np.arange(0, len(cells), rows), rows).reshape(-1, bands)
     with np.errstate(over="ignore"):
-        for r in range(rows):
-            keys *= _ROLL
-            keys += cells[:, :, r]
+        keys += np.arange(1, bands + 1, dtype=np.uint64)
     return _fmix64(keys).view(np.int64)
-
-
-_ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the band polynomial
 
 
 def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:

@@ -60,6 +60,17 @@ def prefix_hashes(ids):
     return out
 
 
+def window_hashes(ids, starts, widths):
+    """The position-free hash of ids[s : s + w] for each start s and width w (one number,
+    or one per start): sum of ids[s + k] * BASE**k modulo 2**64, from prefix hashes."""
+    import numpy as np
+
+    prefix = prefix_hashes(ids)
+    _, inverse = _powers(len(ids) + 1)
+    with np.errstate(over="ignore"):
+        return (prefix[starts + widths] - prefix[starts]) * inverse[starts]
+
+
 def ngram_profiles(ids, lengths, bounds, n: int):
     """The n-gram profile of every document [bounds[i], bounds[i+1]) of the units `ids`
     (with character `lengths`), and per unit whether the n-gram starting there is
@@ -73,8 +84,6 @@ def ngram_profiles(ids, lengths, bounds, n: int):
     empty = NgramProfile(0.0, 0.0)
     if units < n:
         return [empty] * docs, np.zeros(units, dtype=bool)
-    prefix = prefix_hashes(ids)
-    _, inv = _powers(units + 1)
     doc_of_unit = np.repeat(np.arange(docs), np.diff(bounds))
     starts = np.arange(units - n + 1)
     starts = starts[starts + n <= bounds[doc_of_unit[starts] + 1]]  # within one document
@@ -85,8 +94,8 @@ def ngram_profiles(ids, lengths, bounds, n: int):
     # each position learns how often its n-gram occurs in its document. Two pairs meeting
     # on one key is as likely as two n-grams meeting on one hash, which the per-document
     # profile accepts too.
+    keys = window_hashes(ids, starts, n)
     with np.errstate(over="ignore"):
-        keys = (prefix[starts + n] - prefix[starts]) * inv[starts]
         keys += doc.astype(np.uint64) * np.uint64(_BASE)
     codes, _ = pd.factorize(keys)
     occurrences = np.bincount(codes)[codes]

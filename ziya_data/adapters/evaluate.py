@@ -54,10 +54,12 @@ def _measure_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Iterato
         out["distinct_3gram"] = pa.array(cols["distinct_3gram"], pa.float64())
         out["compression_ratio"] = pa.array(cols["compression_ratio"], pa.float64())
         out["topic"] = pa.array(cols["topic"], pa.string())
+        out.update({c: batch.column(c) for c in config.get("carry", ())})
         yield pa.RecordBatch.from_pydict(out)
 
 
 def document_measures(config: dict) -> Callable:
     """mapInArrow function: (doc_id, text, _chars, _tokens, lang?, source?) -> OUTPUT
-    (length and tokens come from Spark SQL). `config`: word_lists, topics."""
+    (length and tokens come from Spark SQL), then the columns `config["carry"]` names,
+    passed through. `config`: word_lists, topics, carry."""
     return functools.partial(_measure_batches, config=config)

@@ -93,6 +93,10 @@ class DedupConfig:
     max_bucket_size: int = option(100, min=2)
     # Label propagation rounds at most (each round halves nothing; chains are short).
     max_rounds: int = option(30, min=1)
+    # A duplicate graph of at most this many edges (identity and verified near pairs) is
+    # resolved on the driver, with the same answer as Spark's rounds (each a few jobs);
+    # a larger one, or any with 0, by Spark, so the driver's memory for it stays bounded.
+    driver_graph_edges: int = option(1_000_000, min=0)
     # Table caching every document's keys (band keys, shingle hashes, fingerprint), so a
     # later run computes them only for documents it has not seen; empty: no index.
     index: str = "dedup_index"
@@ -402,9 +406,12 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
         return docs.withColumn("dup_count", F.lit(1)), None
 
     members = nodes.select("doc_id", "_url_key", "_exact_key", _rank_key().alias("_key"))
-    if identity:
-        edges = functools.reduce(DataFrame.unionByName, identity)
-        groups = connected_components(hold(edges), cfg.max_rounds, hold)
+    edges = hold(functools.reduce(DataFrame.unionByName, identity)) if identity else None
+    solved = _solve_on_driver(members, edges, near, cfg)
+    groups, removed_by = solved if solved is not None else (None, None)
+    if solved is None and edges is not None:
+        groups = connected_components(edges, cfg.max_rounds, hold)
+    if groups is not None:
         members = members.join(groups, "doc_id", "left")
         members = members.withColumn("_group", F.coalesce("component", "doc_id")).drop("component")
     else:
@@ -412,8 +419,7 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
     members = hold(members)
     best = members.groupBy("_group").agg(F.min("_key").alias("_best"))
 
-    removed_by = None
-    if near is not None:  # near pairs of documents -> of groups, both ways
+    if solved is None and near is not None:  # near pairs of documents -> of groups, both ways
         group_of = members.select("doc_id", "_group")
         lifted = (
             near.join(group_of.toDF("a", "_ga"), "a").join(group_of.toDF("b", "_gb"), "b")
@@ -512,6 +518,92 @@ def star_assign(edges, max_rounds: int, hold=_checkpoint):
                 f"dedup: near-duplicate groups did not settle in {max_rounds} rounds; raise dedup.max_rounds"
             )
     return functools.reduce(DataFrame.unionByName, removed) if removed else None
+
+
+def _solve_on_driver(members, identity, near, cfg: DedupConfig):
+    """connected_components and star_assign on the driver, when the graph has at most
+    cfg.driver_graph_edges edges: (groups: doc_id, component of each document on an
+    identity edge or None; removed_by as star_assign gives it or None). None when the
+    graph is larger (or driver_graph_edges is 0): Spark's rounds then resolve it."""
+    import functools
+    import math
+
+    import pyarrow as pa
+    from pyspark.sql import DataFrame
+    from pyspark.sql import functions as F
+
+    from ziya_data.udfs.dedup import GraphUnsettled, components, greedy_rounds
+
+    parts = (
+        []
+        if identity is None
+        else [identity.select("a", "b", F.lit(None).cast("double").alias("s"))]
+    )
+    if near is not None:
+        parts.append(near.select("a", "b", F.col("similarity").alias("s")))
+    if not parts or not cfg.driver_graph_edges:
+        return None
+    key = members.select("doc_id", "_key")
+    edges = functools.reduce(DataFrame.unionByName, parts)
+    edges = edges.join(key.toDF("a", "ka"), "a").join(key.toDF("b", "kb"), "b")
+    found = edges.limit(cfg.driver_graph_edges + 1).toArrow()
+    if found.num_rows > cfg.driver_graph_edges:
+        return None
+    a, b, s = (found.column(c).to_pylist() for c in ("a", "b", "s"))
+    rank = {}
+    for ids, keys in ((a, found.column("ka")), (b, found.column("kb"))):
+        for doc, k in zip(ids, keys.to_pylist()):
+            ppl = k["ppl"]  # Spark orders NaN above every number
+            rank[doc] = (
+                k["tier"],
+                k["no_ppl"],
+                math.isnan(ppl),
+                0.0 if math.isnan(ppl) else ppl,
+                doc,
+            )
+    identity_pairs = [(x, y) for x, y, v in zip(a, b, s) if v is None]
+    component = components(identity_pairs)
+    group = lambda doc: component.get(doc, doc)  # noqa: E731
+    best: dict = {}
+    for doc, place in rank.items():
+        g = group(doc)
+        if g not in best or place < best[g]:
+            best[g] = place
+    similar: dict = {}
+    for x, y, v in zip(a, b, s):
+        gx, gy = group(x), group(y)
+        if v is not None and gx != gy:
+            pair = (min(gx, gy), max(gx, gy))
+            similar[pair] = max(v, similar.get(pair, v))
+    try:
+        removed = greedy_rounds(similar, best, cfg.max_rounds)
+    except GraphUnsettled:
+        raise JobError(
+            f"dedup: near-duplicate groups did not settle in {cfg.max_rounds} rounds; raise dedup.max_rounds"
+        ) from None
+    spark = members.sparkSession
+    groups = None
+    if identity is not None:
+        ids = sorted(component)
+        groups = spark.createDataFrame(pa.table({
+            "doc_id": pa.array(ids, pa.string()),
+            "component": pa.array([component[x] for x in ids], pa.string()),
+        }))  # fmt: skip
+    removed_by = None
+    if removed:
+        lost = sorted(removed)
+        by = [best[removed[h][0]] for h in lost]
+        wk = pa.StructArray.from_arrays(
+            [pa.array([r[0] for r in by], pa.int32()), pa.array([r[1] for r in by]),
+             pa.array([math.nan if r[2] else r[3] for r in by], pa.float64()),
+             pa.array([r[4] for r in by], pa.string())],
+            names=["tier", "no_ppl", "ppl", "doc_id"],
+        )  # fmt: skip
+        removed_by = spark.createDataFrame(pa.table({
+            "h": pa.array(lost, pa.string()), "wk": wk,
+            "similarity": pa.array([removed[h][1] for h in lost], pa.float64()),
+        }))  # fmt: skip
+    return groups, removed_by
 
 
 def read_index(tables, cfg: DedupConfig):

@@ -149,25 +149,36 @@ def token_estimate():
     return F.regexp_count("text", F.lit(f"[{han}]|{letters}+(?:['’]{letters}+)*"))
 
 
+# Attributes of the score step, carried beside the measures when the table has them.
+ATTRIBUTES = ("ppl", "coherence", "readability", "similarity")
+
+
 def measure(sample, cfg: EvaluateConfig):
+    """Per-document measures of `sample` (adapters.evaluate.OUTPUT), with the score
+    step's attribute columns it has carried beside them."""
+    import pyarrow as pa
+    from pyspark.sql import functions as F
+
     from ziya_data.adapters.evaluate import OUTPUT, document_measures
 
     missing = {"doc_id", "text"} - set(sample.columns)
     if missing:
         raise JobError(f"evaluate.input has no column {', '.join(sorted(missing))}")
+    attrs = [c for c in ATTRIBUTES if c in sample.columns]
     config = {
         "word_lists": word_lists("evaluate.rules_dir", cfg.rules_dir),
         "topics": topic_lexicons("evaluate.topics_dir", cfg.topics_dir),
+        "carry": attrs,
     }
-    from pyspark.sql import functions as F
-
     # Length and tokens are Spark SQL; the UDF passes them through beside what needs Python.
     counted = sample.select(
-        "*",
+        *[c for c in sample.columns if c not in attrs],
+        *[F.col(c).cast("double").alias(c) for c in attrs],
         F.length("text").cast("int").alias("_chars"),
         token_estimate().cast("int").alias("_tokens"),
     )
-    return map_batches(counted, document_measures(config), output=OUTPUT)
+    schema = pa.schema([*OUTPUT, *[(c, pa.float64()) for c in attrs]])
+    return map_batches(counted, document_measures(config), output=schema)
 
 
 def sample_share(cfg: EvaluateConfig, rows: int) -> float:
@@ -183,42 +194,139 @@ def sample_of(table, cfg: EvaluateConfig, rows: int):
     return table if share >= 1.0 else table.sample(fraction=share, seed=cfg.seed)
 
 
-def transform(table, cfg: EvaluateConfig, rows: int, hold=lambda df: df):
-    """(sample, per-document measures of the sample). Both are read many times (metrics,
-    histograms, breakdowns): `hold` keeps them from being computed again each time, the
-    measures from the held sample."""
-    sample = hold(sample_of(table, cfg, rows))
-    return sample, hold(measure(sample, cfg))
+def transform(table, cfg: EvaluateConfig, rows: int):
+    """Per-document measures of the documents evaluated (a seeded sample when the table
+    is large), with their attributes: everything the metrics, distributions and
+    breakdowns are aggregated from."""
+    return measure(sample_of(table, cfg, rows), cfg)
 
 
-def metric_values(sample, measures) -> dict[str, float | None]:
-    """The gate's automatic metrics (levels 1 and 2) over the sample, and its size."""
+_SUMS = ("tokens", "privacy", "toxic", "advertising", "html")
+_RATES = ("privacy", "toxic", "advertising", "html")
+_MEANS = {"ppl": "mean_perplexity", "readability": "mean_readability",
+          "coherence": "mean_coherence"}  # fmt: skip
+
+
+def _histogram_specs(columns, bins: int) -> dict[str, tuple]:
+    """Distribution name -> (column, lo, hi, log10): lo and hi None take the data's range."""
+    specs = {"length_chars": ("chars", None, None, True)}
+    if "ppl" in columns:
+        specs["perplexity"] = ("ppl", None, None, True)
+    for c in ("coherence", "readability"):
+        if c in columns:
+            specs[c] = (c, 0.0, 1.0, False)
+    if "similarity" in columns:
+        specs["similarity"] = ("similarity", None, None, False)
+    return specs
+
+
+def _plotted(column: str, log10: bool):
+    """The value a histogram counts: null where it has none (log10 of a value <= 0)."""
     from pyspark.sql import functions as F
 
-    sums = measures.agg(
-        *[F.sum(c).alias(c) for c in ("tokens", "privacy", "toxic", "advertising", "html")],
+    value = F.col(column).cast("double")
+    return F.when(value > 0, F.log10(value)) if log10 else value
+
+
+def summarize(measures, bins: int) -> tuple[dict, dict, dict]:
+    """(metric values, distributions, breakdowns by source and by language) of the
+    measured documents, in three aggregate passes whatever the number of histograms and
+    groups: one for the sums, means and histogram ranges, one for every histogram's
+    bins, one for the groups (grouping sets)."""
+    from pyspark.sql import functions as F
+
+    attrs = [c for c in ATTRIBUTES if c in measures.columns]
+    specs = _histogram_specs(measures.columns, bins)
+    totals = measures.agg(
+        *[F.sum(c).alias(c) for c in _SUMS],
         F.avg("distinct_3gram").alias("distinct_3gram_share"),
         F.count("*").alias("docs"),
-    ).first()
-    per_1k = (lambda n: 1000.0 * n / sums["tokens"]) if sums["tokens"] else (lambda n: None)
+        *[F.avg(c).alias(f"mean_{c}") for c in attrs],
+        *[agg(_plotted(col, log)).alias(f"{name}_{end}")
+          for name, (col, lo, _, log) in specs.items() if lo is None
+          for agg, end in ((F.min, "lo"), (F.max, "hi"))],
+    ).first()  # fmt: skip
+    tokens = totals["tokens"]
     values: dict[str, float | None] = {
-        "privacy_per_1k_tokens": per_1k(sums["privacy"] or 0),
-        "toxic_per_1k_tokens": per_1k(sums["toxic"] or 0),
-        "advertising_per_1k_tokens": per_1k(sums["advertising"] or 0),
-        "html_per_1k_tokens": per_1k(sums["html"] or 0),
-        "distinct_3gram_share": sums["distinct_3gram_share"],
-        "sampled_documents": float(sums["docs"]),
+        f"{c}_per_1k_tokens": 1000.0 * (totals[c] or 0) / tokens if tokens else None for c in _RATES
     }
-    means = {
-        "ppl": "mean_perplexity",
-        "readability": "mean_readability",
-        "coherence": "mean_coherence",
-    }
-    present = [c for c in means if c in sample.columns]
-    row = sample.agg(*[F.avg(c).alias(c) for c in present]).first() if present else None
-    for column, metric in means.items():
-        values[metric] = row[column] if row is not None and column in present else None
-    return values
+    values["distinct_3gram_share"] = totals["distinct_3gram_share"]
+    values["sampled_documents"] = float(totals["docs"])
+    for column, metric in _MEANS.items():
+        values[metric] = totals[f"mean_{column}"] if column in attrs else None
+
+    ranges = {}
+    for name, (col, lo, hi, log) in specs.items():
+        lo = totals[f"{name}_lo"] if lo is None else lo
+        hi = totals[f"{name}_hi"] if hi is None else hi
+        ranges[name] = (col, lo, hi, log)
+    binned = [
+        F.struct(F.lit(name).alias("h"), _bin(_plotted(col, log), lo, hi, bins).alias("i"))
+        for name, (col, lo, hi, log) in ranges.items() if lo is not None
+    ]  # fmt: skip
+    counts: dict[str, dict[int, int]] = {name: {} for name in ranges}
+    if binned:
+        rows = (
+            measures.select(F.explode(F.array(*binned)).alias("b"))
+            .where(F.col("b.i").isNotNull()).groupBy("b.h", "b.i").count().collect()
+        )  # fmt: skip
+        for r in rows:
+            counts[r["h"]][r["i"]] = int(r["count"])
+    distributions: dict = {}
+    for name, (col, lo, hi, log) in ranges.items():
+        if lo is None:
+            distributions[name] = {"column": col, "edges": [], "counts": [], "log10": log}
+            continue
+        width = (hi - lo) / bins if hi > lo else 1.0
+        distributions[name] = {
+            "column": col,
+            "edges": [lo + i * width for i in range(bins + 1)],
+            "counts": [counts[name].get(i, 0) for i in range(bins)],
+            "log10": log,
+        }
+
+    groups = measures.groupingSets(
+        [["source"], ["lang"], ["topic"]], "source", "lang", "topic"
+    ).agg(
+        F.grouping_id().alias("_set"),
+        F.count("*").alias("documents"),
+        *[F.sum(c).alias(c) for c in ("tokens", "chars", *_RATES)],
+        *[F.avg(c).alias(f"mean_{c}") for c in attrs],
+    ).collect()  # fmt: skip
+    # grouping_id: a bit per grouping column (source, lang, topic), set where it is not grouped.
+    by = {"source": [], "lang": [], "topic": []}
+    for r in groups:
+        column = {0b011: "source", 0b101: "lang", 0b110: "topic"}[r["_set"]]
+        by[column].append(r)
+    breakdowns = {}
+    for column in ("source", "lang"):
+        rows = []
+        for r in sorted(by[column], key=lambda r: (r[column] is not None, r[column] or "")):
+            tokens = r["tokens"]
+            row = {column: r[column], "documents": int(r["documents"]), "tokens": tokens,
+                   "chars": r["chars"]}  # fmt: skip
+            row |= {f"{c}_per_1k_tokens": 1000.0 * r[c] / tokens if tokens else None
+                    for c in _RATES}  # fmt: skip
+            row |= {f"mean_{c}": r[f"mean_{c}"] for c in attrs}
+            rows.append(row)
+        breakdowns[column] = rows
+    distributions = {
+        "language": {r["lang"]: int(r["documents"]) for r in by["lang"]},
+        "topic": {r["topic"]: int(r["documents"])
+                  for r in sorted(by["topic"], key=lambda r: (r["topic"] is not None, r["topic"] or ""))},
+        **distributions,
+    }  # fmt: skip
+    return values, distributions, breakdowns
+
+
+def _bin(value, lo: float, hi: float, bins: int):
+    """The bin of `value` among `bins` equal bins from lo to hi (the edges' bins take
+    what falls outside); null for a null value."""
+    from pyspark.sql import functions as F
+
+    width = (hi - lo) / bins if hi > lo else 1.0
+    index = F.least(F.greatest(F.floor((value - lo) / width), F.lit(0)), F.lit(bins - 1))
+    return index.cast("int")
 
 
 def judge(values: dict[str, float | None], gate: dict[str, float]) -> list[dict]:
@@ -251,83 +359,49 @@ def gate_message(verdicts: list[dict]) -> str:
     return "evaluation gate failed: " + "; ".join(parts)
 
 
-def histogram(df, column: str, bins: int, lo: float | None = None, hi: float | None = None,
-              log10: bool = False) -> dict:  # fmt: skip
-    """Counts of `column` in `bins` equal bins between lo and hi (the data's range when
-    not given; log10 of the values with log10): bounded, computed in Spark."""
-    from pyspark.sql import functions as F
-
-    value = F.log10(F.col(column)) if log10 else F.col(column)
-    data = df.where(F.col(column).isNotNull() & (F.col(column) > 0 if log10 else F.lit(True)))
-    data = data.select(value.cast("double").alias("v"))
-    if lo is None or hi is None:
-        bounds = data.agg(F.min("v").alias("lo"), F.max("v").alias("hi")).first()
-        if bounds["lo"] is None:
-            return {"column": column, "edges": [], "counts": [], "log10": log10}
-        lo = bounds["lo"] if lo is None else lo
-        hi = bounds["hi"] if hi is None else hi
-    width = (hi - lo) / bins if hi > lo else 1.0
-    index = F.least(F.greatest(F.floor((F.col("v") - lo) / width), F.lit(0)), F.lit(bins - 1))
-    counts = dict(data.groupBy(index.cast("int").alias("i")).count().select("i", "count").collect())
-    return {
-        "column": column,
-        "edges": [lo + i * width for i in range(bins + 1)],
-        "counts": [int(counts.get(i, 0)) for i in range(bins)],
-        "log10": log10,
-    }
-
-
-def breakdown(sample, measures, by: str) -> list[dict]:
-    """Per source or language: documents, tokens, level-1 rates, mean attributes."""
-    from pyspark.sql import functions as F
-
-    rates = measures.groupBy(by).agg(
-        F.count("*").alias("documents"),
-        F.sum("tokens").alias("tokens"),
-        F.sum("chars").alias("chars"),
-        *[(1000 * F.sum(c) / F.sum("tokens")).alias(f"{c}_per_1k_tokens")
-          for c in ("privacy", "toxic", "advertising", "html")],
-    )  # fmt: skip
-    attrs = [c for c in ("ppl", "coherence", "readability", "similarity") if c in sample.columns]
-    if attrs and by in sample.columns:
-        means = sample.groupBy(by).agg(*[F.avg(c).alias(f"mean_{c}") for c in attrs])
-        rates = rates.join(means, by, "left")
-    return [r.asDict() for r in rates.orderBy(by).collect()]
-
-
 def funnel(tables, names: list[str], cfg: EvaluateConfig) -> list[dict]:
     """Rows, characters and tokens of each pipeline table that exists, and their share
     of the first (raw). Rows and characters are counted over the whole table; tokens too
     when it is smaller than whole_table_below, else estimated as its characters times the
     tokens per character of a seeded sample of the evaluation's size (`tokens_sampled`
     says which), as a regular-expression pass over every table cost more than the rest of
-    the job."""
+    the job. Two passes over the tables together: one counts their rows (the sample
+    shares need them), one takes the rest."""
+    import functools
+
+    from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
 
+    present = [n for n in names if tables.exists(n)]
+    if not present:
+        return []
+    frames = {n: tables.read(n).select(F.lit(n).alias("_table"), "text") for n in present}
+    union = functools.reduce(DataFrame.unionByName, frames.values())
+    rows = dict(union.groupBy("_table").count().collect())
+    shares = {n: sample_share(cfg, int(rows.get(n, 0))) for n in present}
+    marked = functools.reduce(DataFrame.unionByName, [
+        frame.withColumn("_sampled", F.rand(cfg.seed) < shares[n]) for n, frame in frames.items()
+    ])  # fmt: skip
+    sums = {r["_table"]: r for r in marked.groupBy("_table").agg(
+        F.sum(F.length("text")).alias("chars"),
+        F.sum(F.when(F.col("_sampled"), F.length("text"))).alias("sample_chars"),
+        F.sum(F.when(F.col("_sampled"), token_estimate())).alias("sample_tokens"),
+    ).collect()}  # fmt: skip
     steps = []
-    for name in names:
-        if not tables.exists(name):
-            continue
-        table = tables.read(name)
-        share = sample_share(cfg, table.count())
-        marked = table.select("text", (F.rand(cfg.seed) < share).alias("_sampled"))
-        row = marked.agg(
-            F.count("*").alias("rows"),
-            F.sum(F.length("text")).alias("chars"),
-            F.sum(F.when(F.col("_sampled"), F.length("text"))).alias("sample_chars"),
-            F.sum(F.when(F.col("_sampled"), token_estimate())).alias("sample_tokens"),
-        ).first()
-        chars, sample_chars = int(row["chars"] or 0), int(row["sample_chars"] or 0)
-        tokens = int(row["sample_tokens"] or 0)
-        if share < 1.0:
+    for name in present:
+        row = sums.get(name)
+        chars = int(row["chars"] or 0) if row else 0
+        sample_chars = int(row["sample_chars"] or 0) if row else 0
+        tokens = int(row["sample_tokens"] or 0) if row else 0
+        sampled = shares[name] < 1.0
+        if sampled:
             tokens = round(chars * tokens / sample_chars) if sample_chars else 0
-        steps.append({"table": name, "rows": int(row["rows"]), "chars": chars,
-                      "tokens": tokens, "tokens_sampled": share < 1.0})  # fmt: skip
-    if steps:
-        first = steps[0]
-        for s in steps:
-            for k in ("rows", "chars", "tokens"):
-                s[f"{k}_share"] = s[k] / first[k] if first[k] else None
+        steps.append({"table": name, "rows": int(rows.get(name, 0)), "chars": chars,
+                      "tokens": tokens, "tokens_sampled": sampled})  # fmt: skip
+    first = steps[0]
+    for s in steps:
+        for k in ("rows", "chars", "tokens"):
+            s[f"{k}_share"] = s[k] / first[k] if first[k] else None
     return steps
 
 
@@ -468,20 +542,9 @@ def run(spark, settings) -> dict:
     table = ctx.read_input(section.input)
     rows = table.count()
     with holding(ctx) as hold:
-        sample, measures = transform(table, section, rows, hold)
-        values = metric_values(sample, measures)
+        measures = hold(transform(table, section, rows))
+        values, distributions, breakdowns = summarize(measures, section.histogram_bins)
         sampled = int(values["sampled_documents"])
-        bins = section.histogram_bins
-        distributions = {
-            "language": {r["lang"]: int(r["count"]) for r in measures.groupBy("lang").count().collect()},
-            "topic": {r["topic"]: int(r["count"]) for r in measures.groupBy("topic").count().orderBy("topic").collect()},
-            "length_chars": histogram(measures, "chars", bins, log10=True),
-            "perplexity": histogram(sample, "ppl", bins, log10=True) if "ppl" in sample.columns else None,
-            **{c: histogram(sample, c, bins, 0.0, 1.0) for c in ("coherence", "readability") if c in sample.columns},
-            "similarity": histogram(sample, "similarity", bins) if "similarity" in sample.columns else None,
-        }  # fmt: skip
-        by_source = breakdown(sample, measures, "source")
-        by_language = breakdown(sample, measures, "lang")
 
     review = {}
     if section.review_sample:
@@ -507,8 +570,8 @@ def run(spark, settings) -> dict:
         "funnel": funnel(ctx.tables, section.funnel_tables, section),
         "rejects": reject_counts(ctx.tables),
         "step_order": registry.steps(),
-        "by_source": by_source,
-        "by_language": by_language,
+        "by_source": breakdowns["source"],
+        "by_language": breakdowns["lang"],
         "distributions": distributions,
         "effective_volume": _score_summary(ctx.tables, settings.use("score").summary),
         "review": review,

@@ -511,3 +511,67 @@ def simhash_blocks(fingerprint: int, max_distance: int) -> list[int]:
         part = (value >> edges[i]) & ((1 << width) - 1)
         keys.append((i << 56) | part)
     return keys
+
+
+# ---------------------------------------------------------------- the duplicate graph
+# The same answers as the job's Spark rounds (jobs.dedup.connected_components and
+# star_assign), for a graph small enough to solve in one process.
+
+
+def components(pairs) -> dict:
+    """Each node on a pair (a, b) -> the smallest node connected to it."""
+    parent: dict = {}
+
+    def root(x):
+        top = x
+        while parent.setdefault(top, top) != top:
+            top = parent[top]
+        while parent[x] != top:  # point the path straight at the root
+            parent[x], x = top, parent[x]
+        return top
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:  # the smaller root stays: a root is its set's smallest node
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: root(x) for x in list(parent)}
+
+
+class GraphUnsettled(RuntimeError):
+    """The greedy rounds did not empty the graph within their bound."""
+
+
+def greedy_rounds(similar: dict, rank: dict, max_rounds: int) -> dict:
+    """Which nodes a similarity graph removes and by which node: {removed: (remover,
+    similarity)}. `similar`: {(g, h): similarity} with g != h, each pair once or both
+    ways; `rank`: node -> its place (smaller is better, unique).
+
+    In each round every node better than all its remaining neighbours is kept and removes
+    them, each taking its best such neighbour (the smaller similarity on a tie, which a
+    unique rank never makes); both leave the graph. Raises GraphUnsettled when edges
+    remain after max_rounds rounds."""
+    around: dict = {}
+    for (g, h), s in similar.items():
+        for x, y in ((g, h), (h, g)):
+            nearby = around.setdefault(x, {})
+            nearby[y] = max(s, nearby.get(y, s))
+    removed: dict = {}
+    for _ in range(max_rounds):
+        if not around:
+            return removed
+        kept = [g for g, nearby in around.items() if rank[g] < min(rank[h] for h in nearby)]
+        lost: dict = {}
+        for g in kept:
+            for h, s in around[g].items():
+                if h not in lost or (rank[g], s) < (rank[lost[h][0]], lost[h][1]):
+                    lost[h] = (g, s)
+        removed.update(lost)
+        for x in (*kept, *lost):
+            for y in around.pop(x, {}):
+                if y in around:
+                    around[y].pop(x, None)
+                    if not around[y]:
+                        del around[y]
+    if around:
+        raise GraphUnsettled(f"edges remain after {max_rounds} rounds")
+    return removed

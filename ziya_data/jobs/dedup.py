@@ -34,6 +34,7 @@ Every input row ends in `deduped` (with `dup_count`: itself and the documents po
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -520,13 +521,19 @@ def star_assign(edges, max_rounds: int, hold=_checkpoint):
     return functools.reduce(DataFrame.unionByName, removed) if removed else None
 
 
+def _place(key: dict) -> tuple:
+    """A collected _rank_key as a Python tuple that orders as Spark orders the struct
+    (Spark puts NaN above every number)."""
+    nan = math.isnan(key["ppl"])
+    return (key["tier"], key["no_ppl"], nan, 0.0 if nan else key["ppl"], key["doc_id"])
+
+
 def _solve_on_driver(members, identity, near, cfg: DedupConfig):
     """connected_components and star_assign on the driver, when the graph has at most
     cfg.driver_graph_edges edges: (groups: doc_id, component of each document on an
     identity edge or None; removed_by as star_assign gives it or None). None when the
     graph is larger (or driver_graph_edges is 0): Spark's rounds then resolve it."""
     import functools
-    import math
 
     import pyarrow as pa
     from pyspark.sql import DataFrame
@@ -550,17 +557,10 @@ def _solve_on_driver(members, identity, near, cfg: DedupConfig):
     if found.num_rows > cfg.driver_graph_edges:
         return None
     a, b, s = (found.column(c).to_pylist() for c in ("a", "b", "s"))
-    rank = {}
+    key_of = {}  # doc_id -> its _key as collected
     for ids, keys in ((a, found.column("ka")), (b, found.column("kb"))):
-        for doc, k in zip(ids, keys.to_pylist()):
-            ppl = k["ppl"]  # Spark orders NaN above every number
-            rank[doc] = (
-                k["tier"],
-                k["no_ppl"],
-                math.isnan(ppl),
-                0.0 if math.isnan(ppl) else ppl,
-                doc,
-            )
+        key_of.update(zip(ids, keys.to_pylist()))
+    rank = {doc: _place(k) for doc, k in key_of.items()}
     identity_pairs = [(x, y) for x, y, v in zip(a, b, s) if v is None]
     component = components(identity_pairs)
     group = lambda doc: component.get(doc, doc)  # noqa: E731
@@ -592,15 +592,9 @@ def _solve_on_driver(members, identity, near, cfg: DedupConfig):
     removed_by = None
     if removed:
         lost = sorted(removed)
-        by = [best[removed[h][0]] for h in lost]
-        wk = pa.StructArray.from_arrays(
-            [pa.array([r[0] for r in by], pa.int32()), pa.array([r[1] for r in by]),
-             pa.array([math.nan if r[2] else r[3] for r in by], pa.float64()),
-             pa.array([r[4] for r in by], pa.string())],
-            names=["tier", "no_ppl", "ppl", "doc_id"],
-        )  # fmt: skip
+        by = [key_of[best[removed[h][0]][-1]] for h in lost]  # the remover's best document
         removed_by = spark.createDataFrame(pa.table({
-            "h": pa.array(lost, pa.string()), "wk": wk,
+            "h": pa.array(lost, pa.string()), "wk": pa.array(by, found.column("ka").type),
             "similarity": pa.array([removed[h][1] for h in lost], pa.float64()),
         }))  # fmt: skip
     return groups, removed_by

@@ -301,7 +301,7 @@ def summarize(measures, bins: int) -> tuple[dict, dict, dict]:
     breakdowns = {}
     for column in ("source", "lang"):
         rows = []
-        for r in sorted(by[column], key=lambda r: (r[column] is not None, r[column] or "")):
+        for r in sorted(by[column], key=_nulls_first(column)):
             tokens = r["tokens"]
             row = {column: r[column], "documents": int(r["documents"]), "tokens": tokens,
                    "chars": r["chars"]}  # fmt: skip
@@ -313,10 +313,15 @@ def summarize(measures, bins: int) -> tuple[dict, dict, dict]:
     distributions = {
         "language": {r["lang"]: int(r["documents"]) for r in by["lang"]},
         "topic": {r["topic"]: int(r["documents"])
-                  for r in sorted(by["topic"], key=lambda r: (r["topic"] is not None, r["topic"] or ""))},
+                  for r in sorted(by["topic"], key=_nulls_first("topic"))},
         **distributions,
     }  # fmt: skip
     return values, distributions, breakdowns
+
+
+def _nulls_first(column: str):
+    """A sort key of rows by `column` as Spark orders it ascending: nulls first."""
+    return lambda row: (row[column] is not None, row[column] or "")
 
 
 def _bin(value, lo: float, hi: float, bins: int):

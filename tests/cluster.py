@@ -80,6 +80,9 @@ def standalone(workdir: Path, workers: int = 2, cores: int = 1, memory: str = "3
     """A running standalone cluster; everything it started is killed on exit."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "SPARK_NO_DAEMONIZE": "1"}
+    # The master's and workers' JVMs take the options spark-submit's driver takes here (the
+    # test session's class-data archive: conftest).
+    env["SPARK_DAEMON_JAVA_OPTS"] = os.environ.get("SPARK_SUBMIT_OPTS", "")
     env.pop("PYSPARK_GATEWAY_PORT", None)
     spark_class = str(SPARK_HOME / "bin" / "spark-class")
     port = free_port()
@@ -128,6 +131,8 @@ def submit(cluster: Cluster, app: list[str], *, py_files: Path, jars: list[str] 
     if jars:
         cmd += ["--jars", ",".join(jars)]
     settings = {"spark.pyspark.python": sys.executable, **(conf or {})}
+    if os.environ.get("SPARK_SUBMIT_OPTS"):  # the executors' JVMs too
+        settings.setdefault("spark.executor.extraJavaOptions", os.environ["SPARK_SUBMIT_OPTS"])
     for key, value in settings.items():
         cmd += ["--conf", f"{key}={value}"]
     run_env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "PYSPARK_PYTHON": sys.executable,

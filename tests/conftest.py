@@ -13,6 +13,37 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def class_archive(tmp_path_factory):
+    """The driver JVMs of this test session map the class-data archive a local run writes
+    (spark.class_archive: auto), spark-submit's too (SPARK_SUBMIT_OPTS, as the README tells
+    spark-submit users): each starts a few seconds sooner. A tiny ingest writes it when
+    there is none yet. (the archive or None, the ingest that wrote it or None)"""
+    import gzip
+    import subprocess
+
+    from ziya_data.jobs import session
+    from ziya_data.jobs.config import SparkConfig
+
+    archive, written = session.class_archive(SparkConfig()), None
+    if archive is None:
+        return None, None
+    tmp = tmp_path_factory.mktemp("class_archive")
+    if not archive.is_file():
+        (tmp / "in").mkdir()
+        with gzip.open(tmp / "in" / "a.jsonl.gz", "wt") as fh:
+            fh.write('{"text": "a document that writes the archive"}\n')
+        written = subprocess.run(
+            [sys.executable, "-m", "ziya_data", "--lake", str(tmp / "lake"), "--set",
+             f"ingest.input={tmp / 'in'}", "--set", "spark.local_master=local[2]", "ingest"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    if archive.is_file():
+        options = session.class_archive_options(archive)
+        os.environ["SPARK_SUBMIT_OPTS"] = f"{os.environ.get('SPARK_SUBMIT_OPTS', '')} {options}"
+    return archive, written
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
     """The test session carries Delta's jars, so both table backends run in it; the jobs'

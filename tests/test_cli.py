@@ -4,8 +4,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT, delta_rows
-from ziya_data.jobs import cli
+from ziya_data.jobs import cli, session
+from ziya_data.jobs.config import SparkConfig
 
 
 def test_help_and_usage_errors(capsys):
@@ -88,3 +91,56 @@ def test_spark_submit_runs_a_job_file(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert sorted(r["text"] for r in delta_rows(lake / "raw")) == ["submitted one", "submitted two"]
+
+
+SESSION = """
+import json, sys
+from ziya_data.jobs.config import SparkConfig
+from ziya_data.jobs.session import build
+spark = build(SparkConfig(local_master="local[1]", class_archive=sys.argv[1],
+                          conf={"spark.driver.extraJavaOptions": sys.argv[2]}))
+print(json.dumps({"rows": spark.range(3).count()}))
+spark.stop()
+"""
+
+
+def test_the_class_archive_is_written_whole_and_mapped(class_archive, tmp_path):
+    """A local run writes the JVM's class-data archive as it exits (the session fixture's
+    ingest, when the archive was not there yet: its stdout is still the job's JSON alone)
+    and the next maps it: with -Xshare:on a JVM that cannot map its archive does not
+    start at all."""
+    archive, written = class_archive
+    if archive is None:
+        pytest.skip("no java binary to name the archive for")
+    if written is not None:
+        assert json.loads(written.stdout)["kept"] == 1, written.stderr[-2000:]
+        assert not list(archive.parent.glob(f"{archive.name}.*.tmp"))
+    assert archive.is_file() and archive.stat().st_size > 10_000_000
+    env = {k: v for k, v in os.environ.items() if k != "SPARK_SUBMIT_OPTS"}
+
+    def start(path):
+        return subprocess.run([sys.executable, "-c", SESSION, str(path), "-Xshare:on"],
+                              capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+
+    mapped = start(archive)
+    assert mapped.returncode == 0, mapped.stderr[-2000:]
+    assert json.loads(mapped.stdout) == {"rows": 3}
+    # The check has teeth: a JVM given a file that is no archive does not start.
+    (tmp_path / "bad.jsa").write_bytes(b"not an archive")
+    assert start(tmp_path / "bad.jsa").returncode != 0
+    # Off (YAML reads a bare off as false).
+    for setting in ("off", "false", "none"):
+        assert session.class_archive(SparkConfig(class_archive=setting)) is None
+    assert session.class_archive(SparkConfig(class_archive=str(archive))) == archive
+
+
+def test_an_archive_is_moved_into_place_only_when_its_jvm_exited_well(tmp_path):
+    """settle_archive closes the JVM's stdin (the gateway exits on EOF), waits, and moves
+    the temporary archive into place only after an exit code of 0."""
+    for code, kept in ((0, True), (1, False)):
+        tmp, path = tmp_path / f"a{code}.jsa.1.tmp", tmp_path / f"a{code}.jsa"
+        writer = f"cat > /dev/null; sleep 0.2; printf archive > {tmp}; exit {code}"
+        proc = subprocess.Popen(["sh", "-c", writer], stdin=subprocess.PIPE)
+        session.settle_archive(proc, tmp, path)
+        assert not tmp.exists()
+        assert path.is_file() == kept and (not kept or path.read_text() == "archive")

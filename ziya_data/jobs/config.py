@@ -52,6 +52,9 @@ class SparkConfig:
     shuffle_partitions: int = option(0, min=0)
     log_level: str = option("WARN", choices=["ERROR", "WARN", "INFO", "DEBUG"])
     conf: dict[str, str] = option({})
+    # The embedded driver JVM's class-data archive (session.class_archive): auto (a file in
+    # the user's cache, written by the first run), off, or a path.
+    class_archive: str = "auto"
 
     def validate(self) -> None:
         if not re.fullmatch(r"\d+[kmgtp]?b?", self.driver_memory.strip(), re.IGNORECASE):

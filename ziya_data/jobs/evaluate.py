@@ -207,7 +207,7 @@ _MEANS = {"ppl": "mean_perplexity", "readability": "mean_readability",
           "coherence": "mean_coherence"}  # fmt: skip
 
 
-def _histogram_specs(columns, bins: int) -> dict[str, tuple]:
+def _histogram_specs(columns) -> dict[str, tuple]:
     """Distribution name -> (column, lo, hi, log10): lo and hi None take the data's range."""
     specs = {"length_chars": ("chars", None, None, True)}
     if "ppl" in columns:
@@ -236,7 +236,7 @@ def summarize(measures, bins: int) -> tuple[dict, dict, dict]:
     from pyspark.sql import functions as F
 
     attrs = [c for c in ATTRIBUTES if c in measures.columns]
-    specs = _histogram_specs(measures.columns, bins)
+    specs = _histogram_specs(measures.columns)
     totals = measures.agg(
         *[F.sum(c).alias(c) for c in _SUMS],
         F.avg("distinct_3gram").alias("distinct_3gram_share"),
@@ -277,7 +277,7 @@ def summarize(measures, bins: int) -> tuple[dict, dict, dict]:
         if lo is None:
             distributions[name] = {"column": col, "edges": [], "counts": [], "log10": log}
             continue
-        width = (hi - lo) / bins if hi > lo else 1.0
+        width = _bin_width(lo, hi, bins)
         distributions[name] = {
             "column": col,
             "edges": [lo + i * width for i in range(bins + 1)],
@@ -324,12 +324,17 @@ def _nulls_first(column: str):
     return lambda row: (row[column] is not None, row[column] or "")
 
 
+def _bin_width(lo: float, hi: float, bins: int) -> float:
+    """Width of each of `bins` equal bins from lo to hi (1 when the range is one value)."""
+    return (hi - lo) / bins if hi > lo else 1.0
+
+
 def _bin(value, lo: float, hi: float, bins: int):
     """The bin of `value` among `bins` equal bins from lo to hi (the edges' bins take
     what falls outside); null for a null value."""
     from pyspark.sql import functions as F
 
-    width = (hi - lo) / bins if hi > lo else 1.0
+    width = _bin_width(lo, hi, bins)
     index = F.least(F.greatest(F.floor((value - lo) / width), F.lit(0)), F.lit(bins - 1))
     return index.cast("int")
 

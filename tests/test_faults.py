@@ -342,11 +342,13 @@ def test_kill_9_at_random_points_then_a_rerun_equals_an_uninterrupted_run(
     ]  # fmt: skip
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
     rng = random.Random(23)
-    # One kill early (ingest, clean), one later (filter, dedup): random within each window.
-    for moment in (rng.uniform(5, 20), rng.uniform(20, 35)):
+    # The whole run takes about 27 s here (its JVM at C1, see conftest): one kill early
+    # (ingest to filter), one later (filter to evaluate), random within each window.
+    for moment in (rng.uniform(5, 11), rng.uniform(11, 20)):
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 env=env, start_new_session=True)  # fmt: skip
         time.sleep(moment)
+        assert proc.poll() is None, f"the run ended before its kill at {moment:.1f} s"
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         for table in lake.glob("*/_delta_log"):  # every table opens at a consistent version

@@ -234,6 +234,9 @@ def settle_archive(proc, tmp: Path, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+_APPENDED = {"spark.jars": ",", "spark.driver.extraJavaOptions": " "}
+
+
 def build(cfg: SparkConfig, tables: TablesConfig | None = None, lake: str = ""):
     """Return a SparkSession for `cfg`, reusing the active one if there is one. `tables`
     and `lake` say what the embedded session must bring (embedded_conf)."""
@@ -253,12 +256,9 @@ def build(cfg: SparkConfig, tables: TablesConfig | None = None, lake: str = ""):
     if local:
         log4j = Path(__file__).with_name("log4j2.properties")  # installed as a file
         archive = class_archive(cfg)
-        java_options = [
-            f"-Dlog4j2.configurationFile=file:{log4j}",
-            class_archive_options(archive) if archive is not None else "",
-            # The user's (spark.conf) after ours: the JVM takes the last of an option.
-            cfg.conf.get("spark.driver.extraJavaOptions", ""),
-        ]
+        java_options = f"-Dlog4j2.configurationFile=file:{log4j}"
+        if archive is not None:
+            java_options += f" {class_archive_options(archive)}"
         builder = (
             builder.master(cfg.local_master)
             .config("spark.driver.memory", cfg.driver_memory)
@@ -283,11 +283,14 @@ def build(cfg: SparkConfig, tables: TablesConfig | None = None, lake: str = ""):
             .config("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem")
             .config("spark.ui.showConsoleProgress", "false")
         )
-    extra = embedded_conf(tables, lake) if local else {}
-    if local:
-        extra["spark.driver.extraJavaOptions"] = " ".join(o for o in java_options if o)
-    if "spark.jars" in extra and cfg.conf.get("spark.jars"):
-        extra["spark.jars"] += "," + cfg.conf["spark.jars"]
+        extra = {**embedded_conf(tables, lake), "spark.driver.extraJavaOptions": java_options}
+    else:
+        extra = {}
+    # Settings that are lists: the user's (spark.conf) are appended to ours rather than put
+    # in their place (of two Java options the JVM takes the last, so the user's win).
+    for key, separator in _APPENDED.items():
+        if key in extra and cfg.conf.get(key):
+            extra[key] += separator + cfg.conf[key]
     # The log level from the start (Spark applies it when the context starts), on a
     # cluster too: spark-submit's default prints hundreds of INFO lines a job.
     settings = {**REQUIRED_CONF, "spark.log.level": cfg.log_level, **extra}

@@ -207,16 +207,24 @@ def verified_edges(docs, pairs, cfg: DedupConfig, hold=_checkpoint):
         joined = pairs.join(keys.toDF("a", "_ha"), "a").join(keys.toDF("b", "_hb"), "b")
         similarity = 1.0 - F.bit_count(F.col("_ha").bitwiseXOR(F.col("_hb"))) / 64.0
         threshold = 1.0 - cfg.max_hamming / 64.0
+        scored = joined.select("a", "b", similarity.cast("double").alias("similarity"))
     else:
         keys = hold(docs.select("doc_id", "_shingles"))  # joined twice
         joined = pairs.join(keys.toDF("a", "_sa"), "a").join(keys.toDF("b", "_sb"), "b")
-        # The sets hold distinct values, so |A u B| = |A| + |B| - |A n B|: one set operation.
-        common = F.size(F.array_intersect("_sa", "_sb"))
-        union = F.size("_sa") + F.size("_sb") - common
-        similarity = F.when(union == 0, F.lit(1.0)).otherwise(common / union)
+        # The sets hold distinct values, so |A u B| = |A| + |B| - |A n B|: one set
+        # operation, computed in a select of its own so the next one reads it thrice.
+        sizes = joined.select(
+            "a", "b", F.size(F.array_intersect("_sa", "_sb")).alias("_common"),
+            (F.size("_sa") + F.size("_sb")).alias("_both"),
+        )  # fmt: skip
+        union = F.col("_both") - F.col("_common")
+        similarity = F.when(union == 0, F.lit(1.0)).otherwise(F.col("_common") / union)
+        scored = sizes.select("a", "b", similarity.cast("double").alias("similarity"))
         threshold = cfg.jaccard_threshold
-    scored = joined.select("a", "b", similarity.cast("double").alias("similarity"))
-    return scored.where(F.col("similarity") >= F.lit(threshold))
+    # Held before the threshold: Spark would push the threshold into the join's condition,
+    # inlining the intersection there three times per candidate pair (101k candidate
+    # pairs of the real 100 MB corpus: 5.2 s, held 1.4 s).
+    return hold(scored).where(F.col("similarity") >= F.lit(threshold))
 
 
 # Jumps after each hook: a second one costs a stage, a round costs a job (and a chain
@@ -402,7 +410,7 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
         if cfg.exact:  # an exact edge's b is a copy: left out
             copies = exact_edges.select(F.col("b").alias("doc_id"))
             reps = reps.join(copies, "doc_id", "left_anti")
-        near = hold(verified_edges(reps, candidate_pairs(reps, cfg, hold), cfg, hold))
+        near = verified_edges(reps, candidate_pairs(reps, cfg, hold), cfg, hold)  # held
     if not identity and near is None:
         return docs.withColumn("dup_count", F.lit(1)), None
 

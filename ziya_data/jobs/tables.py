@@ -150,28 +150,34 @@ class Tables:
             return DeltaTable.is_deltatable(self.path(name), self.storage_options or None)
         if self.catalog:
             return bool(self.spark.catalog.tableExists(self.identifier(name)))
+        return self._native_version(name) is not None
+
+    def _native_version(self, name: str) -> int | None:
+        """The newest version by Spark's Delta, None when there is no such table: one
+        history query (each is a Spark job and a read of the log, so a step's reads and
+        writes ask once, not once to see the table and again for its version)."""
         try:
-            self.spark.sql(f"DESCRIBE HISTORY {self.identifier(name)} LIMIT 1").collect()
-            return True
+            row = self.spark.sql(f"DESCRIBE HISTORY {self.identifier(name)} LIMIT 1").collect()
         except Exception:
-            return False
+            return None
+        return int(row[0]["version"]) if row else None
 
     def version(self, name: str) -> int | None:
         """Current version of a table, or None if it does not exist."""
-        if not self.exists(name):
-            return None
         if self.backend == "delta-rs":
-            return self._delta_rs(name).version()
-        row = self.spark.sql(f"DESCRIBE HISTORY {self.identifier(name)} LIMIT 1").collect()[0]
-        return int(row["version"])
+            return self._delta_rs(name).version() if self.exists(name) else None
+        return self._native_version(name)
 
     def read(self, name: str, version: int | None = None):
         """The table as a DataFrame, at `version` if given (time travel)."""
         if self.backend == "delta-rs":
             return read_delta_rs(self.spark, self.path(name), self.storage_options, version, name)
-        if not self.exists(name):
+        # One question to the log: is the table there, or which is its newest version.
+        newest = self.version(name) if version is not None else None
+        found = self.exists(name) if version is None else newest is not None
+        if not found:
             raise TableError(f"table '{name}' does not exist at {self.location(name)}")
-        if version is not None and version > self.version(name):
+        if version is not None and version > newest:
             raise TableError(f"table '{name}' has no version {version}")
         if self.catalog:
             at = f" VERSION AS OF {int(version)}" if version is not None else ""
@@ -271,7 +277,8 @@ class Tables:
         )
         if partition_by:
             writer = writer.partitionBy(*partition_by)
-        exists = self.exists(name)
+        # Asked only where it matters: a history query costs a Spark job.
+        exists = bool(replace_partition or self.catalog) and self.exists(name)
         if replace_partition and exists:
             cond = " AND ".join(f"`{k}` = '{v}'" for k, v in replace_partition.items())
             writer = writer.option("replaceWhere", cond)

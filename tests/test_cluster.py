@@ -12,6 +12,8 @@ models only through Spark (SparkFiles); a path of the driver's would fail the ru
 """
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -21,6 +23,7 @@ from tools.compare_lakes import compare
 from ziya_data import bundle
 from ziya_data.jobs.session import project_jars, s3_conf
 from ziya_data.jobs.tables import PIPELINE_TABLES
+from ziya_data.lake import query
 
 pytestmark = pytest.mark.skipif(
     not cluster.can_hide_folders() or cluster.s3proxy_jar() is None,
@@ -110,3 +113,21 @@ def test_cluster_logs_stay_quiet_and_stdout_is_one_json(submitted):
     # stdout parsed as one JSON document (the fixture did); stderr has no INFO flood.
     info = [ln for ln in submitted["pipeline_stderr"].splitlines() if " INFO " in ln]
     assert len(info) < 40, info[:10]
+
+
+def test_an_embedded_session_writes_its_lake_on_s3(s3, reference_corpus, tmp_path):
+    """A run with no cluster (the embedded session) and its lake on S3. S3A buffers
+    uploads in files of the local filesystem, which it casts to Hadoop's checksummed one;
+    the embedded session's is the raw one, so it buffers in memory (session.embedded_conf).
+    Before, every write failed with a ClassCastException."""
+    corpus = s3.upload(reference_corpus / "corpus", "embedded/corpus")
+    options = [f"--set=tables.storage_options.{k}={v}" for k, v in s3.options.items()]
+    done = subprocess.run(
+        [sys.executable, "-m", "ziya_data", "--lake", f"s3://{s3.bucket}/embedded", *options,
+         "--set", f"ingest.input={corpus}", "ingest"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout)["kept"] == 300
+    raw = f"s3://{s3.bucket}/embedded/raw"
+    assert query(raw, "SELECT count(*) AS n FROM t", s3.options) == [{"n": 300}]

@@ -131,6 +131,28 @@ def test_ingest_accounts_for_every_line_and_is_idempotent(spark, lake, tmp_path)
     assert history[0].metadata["input_versions"]["files"]["count"] == 1
 
 
+def test_a_held_result_on_a_cluster_is_coalesced_before_it_is_written(spark, lake, tmp_path):
+    """As on a cluster: adaptive execution on, 200 shuffle partitions, held frames
+    persisted. Ingest's result (a shuffle by doc_id) is held, and a held plan keeps its
+    partitions unless adaptive execution may change them (these 7 lines made 3 files,
+    the 305 of the reference corpus 150)."""
+    _write_jsonl_gz(tmp_path / "in" / "web.jsonl.gz", BAD_AND_GOOD)
+    cfg = make_config(lake, f"ingest.input={tmp_path / 'in'}", "tables.materialize=persist")
+    before = {
+        k: spark.conf.get(k) for k in ("spark.sql.adaptive.enabled", "spark.sql.shuffle.partitions")
+    }
+    spark.conf.set("spark.sql.adaptive.enabled", "true")
+    spark.conf.set("spark.sql.shuffle.partitions", "200")
+    try:
+        result = registry.run(spark, "ingest", cfg)
+    finally:
+        for key, value in before.items():
+            spark.conf.set(key, value)
+    assert result["kept"] == 2 and result["rejected"] == 5
+    assert len(list((lake / "raw").rglob("*.parquet"))) == 1
+    assert len(delta_rows(lake / "raw")) == 2
+
+
 def test_ingest_parquet_and_text_files(spark, lake, tmp_path):
     src = tmp_path / "src"
     src.mkdir()

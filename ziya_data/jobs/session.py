@@ -44,6 +44,12 @@ REQUIRED_CONF = {
     # Arrow batches of 1,000 documents (default 10,000): the JVM reads and converts the
     # next batch while Python works on this one (score: 45 s instead of 54 s on 108 MB).
     "spark.sql.execution.arrow.maxRecordsPerBatch": "1000",
+    # A frame held by persist (tables.materialize on a cluster) has its shuffles coalesced
+    # by adaptive execution like any other query; otherwise it keeps
+    # spark.sql.shuffle.partitions (200 by default) partitions, and every later stage on
+    # it runs that many tasks and a write makes that many files (a 300-row ingest on a
+    # cluster: 200 tasks a stage, 150 files).
+    "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning": "true",
 }
 
 
@@ -152,6 +158,11 @@ def embedded_conf(tables: TablesConfig | None, lake: str) -> dict[str, str]:
     if _uses_s3(lake):
         jars += project_jars("s3")
         conf |= s3_conf(tables.storage_options if tables else {})
+        # S3A's default buffer is a file on the local filesystem, which it must be able to
+        # cast to Hadoop's checksummed LocalFileSystem; the embedded session's is the raw
+        # one (build), so the buffer is memory: its blocks (fs.s3a.multipart.size each,
+        # at most fs.s3a.fast.upload.active.blocks per stream) bound what it holds.
+        conf["spark.hadoop.fs.s3a.fast.upload.buffer"] = "bytebuffer"
     if jars:
         conf["spark.jars"] = ",".join(jars)
     return conf

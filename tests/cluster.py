@@ -108,11 +108,13 @@ def standalone(workdir: Path, workers: int = 2, cores: int = 1, memory: str = "3
                 mounts = " && ".join(f"mount -t tmpfs tmpfs {shlex.quote(str(h))}" for h in hidden)
                 unshare = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-rm"]
                 worker = [*unshare, "sh", "-c", f"{mounts} && exec {shlex.join(worker)}"]
-            log = workdir / f"worker{i}.log"
-            proc = _start(worker, log, env)
+            proc = _start(worker, workdir / f"worker{i}.log", env)
             cluster.processes.append(proc)
             cluster.workers.append(proc)
-            _wait_for_log(log, "Successfully registered with master", proc, 90)
+        for i, proc in enumerate(cluster.workers):  # started together, awaited in turn
+            _wait_for_log(
+                workdir / f"worker{i}.log", "Successfully registered with master", proc, 90
+            )
         yield cluster
     finally:
         for proc in reversed(cluster.processes):

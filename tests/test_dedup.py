@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from demo import corpus
-from tests.conftest import delta_rows, make_config
+from tests.conftest import delta_rows, make_config, session_settings
 from ziya_data.jobs import dedup, registry
 from ziya_data.jobs.runtime import JobError
 from ziya_data.udfs import dedup as D
@@ -292,11 +292,8 @@ def test_dedup_is_deterministic_across_partitionings_and_simhash_works(spark, de
     lake, cfg, truth = demo_clean
     registry.run(spark, "dedup", cfg)
     first = sorted(tuple(d.values()) for d in delta_rows(lake / "duplicates"))
-    spark.conf.set("spark.sql.shuffle.partitions", "7")
-    try:
+    with session_settings(spark, {"spark.sql.shuffle.partitions": "7"}):
         registry.run(spark, "dedup", cfg)
-    finally:
-        spark.conf.set("spark.sql.shuffle.partitions", "4")
     assert sorted(tuple(d.values()) for d in delta_rows(lake / "duplicates")) == first
     # The graph resolved by Spark's rounds instead of on the driver: the same answer.
     registry.run(spark, "dedup", make_config(lake, f"ingest.input={lake}", "dedup.input=clean",

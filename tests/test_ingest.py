@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from tests.conftest import delta_rows, make_config
+from tests.conftest import delta_rows, make_config, session_settings
 from ziya_data.jobs import registry
 from ziya_data.jobs.runtime import JobError
 from ziya_data.jobs.tables import Tables
@@ -138,16 +138,9 @@ def test_a_held_result_on_a_cluster_is_coalesced_before_it_is_written(spark, lak
     the 305 of the reference corpus 150)."""
     _write_jsonl_gz(tmp_path / "in" / "web.jsonl.gz", BAD_AND_GOOD)
     cfg = make_config(lake, f"ingest.input={tmp_path / 'in'}", "tables.materialize=persist")
-    before = {
-        k: spark.conf.get(k) for k in ("spark.sql.adaptive.enabled", "spark.sql.shuffle.partitions")
-    }
-    spark.conf.set("spark.sql.adaptive.enabled", "true")
-    spark.conf.set("spark.sql.shuffle.partitions", "200")
-    try:
+    cluster = {"spark.sql.adaptive.enabled": "true", "spark.sql.shuffle.partitions": "200"}
+    with session_settings(spark, cluster):
         result = registry.run(spark, "ingest", cfg)
-    finally:
-        for key, value in before.items():
-            spark.conf.set(key, value)
     assert result["kept"] == 2 and result["rejected"] == 5
     assert len(list((lake / "raw").rglob("*.parquet"))) == 1
     assert len(delta_rows(lake / "raw")) == 2

@@ -150,14 +150,15 @@ class Tables:
             return DeltaTable.is_deltatable(self.path(name), self.storage_options or None)
         if self.catalog:
             return bool(self.spark.catalog.tableExists(self.identifier(name)))
-        return self._native_version(name) is not None
+        return self._newest_version(self.identifier(name)) is not None
 
-    def _native_version(self, name: str) -> int | None:
-        """The newest version by Spark's Delta, None when there is no such table: one
-        history query (each is a Spark job and a read of the log, so a step's reads and
-        writes ask once, not once to see the table and again for its version)."""
+    def _newest_version(self, identifier: str) -> int | None:
+        """The newest version of a table Spark SQL names `identifier`, by Spark's Delta;
+        None when there is no such Delta table. One history query (each is a Spark job and
+        a read of the log, so a step's reads and writes ask once, not once to see the
+        table and again for its version)."""
         try:
-            row = self.spark.sql(f"DESCRIBE HISTORY {self.identifier(name)} LIMIT 1").collect()
+            row = self.spark.sql(f"DESCRIBE HISTORY {identifier} LIMIT 1").collect()
         except Exception:
             return None
         return int(row[0]["version"]) if row else None
@@ -166,19 +167,21 @@ class Tables:
         """Current version of a table, or None if it does not exist."""
         if self.backend == "delta-rs":
             return self._delta_rs(name).version() if self.exists(name) else None
-        return self._native_version(name)
+        return self._newest_version(self.identifier(name))
 
     def read(self, name: str, version: int | None = None):
         """The table as a DataFrame, at `version` if given (time travel)."""
         if self.backend == "delta-rs":
             return read_delta_rs(self.spark, self.path(name), self.storage_options, version, name)
-        # One question to the log: is the table there, or which is its newest version.
-        newest = self.version(name) if version is not None else None
-        found = self.exists(name) if version is None else newest is not None
-        if not found:
-            raise TableError(f"table '{name}' does not exist at {self.location(name)}")
-        if version is not None and version > newest:
-            raise TableError(f"table '{name}' has no version {version}")
+        if version is None:  # one question to the log
+            if not self.exists(name):
+                raise TableError(f"table '{name}' does not exist at {self.location(name)}")
+        else:  # time travel: the newest version answers both questions
+            newest = self.version(name)
+            if newest is None:
+                raise TableError(f"table '{name}' does not exist at {self.location(name)}")
+            if version > newest:
+                raise TableError(f"table '{name}' has no version {version}")
         if self.catalog:
             at = f" VERSION AS OF {int(version)}" if version is not None else ""
             return self.spark.sql(f"SELECT * FROM {self.identifier(name)}{at}")
@@ -194,13 +197,8 @@ class Tables:
         if CATALOG_NAME.fullmatch(spec) and not os.path.exists(spec):
             if not self.spark.catalog.tableExists(spec):
                 raise TableError(f"table '{spec}' is not in the catalog")
-            version = None
-            if delta_jars_present(self.spark):
-                try:
-                    row = self.spark.sql(f"DESCRIBE HISTORY {spec} LIMIT 1").collect()[0]
-                    version = int(row["version"])
-                except Exception:  # not a Delta table: no versions
-                    pass
+            # A table that is not Delta has no versions (None).
+            version = self._newest_version(spec) if delta_jars_present(self.spark) else None
             at = f" VERSION AS OF {version}" if version is not None else ""
             return self.spark.sql(f"SELECT * FROM {spec}{at}"), version
         location = os.path.abspath(_local_path(spec)) if is_local(spec) else spec

@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -144,3 +145,33 @@ def test_an_archive_is_moved_into_place_only_when_its_jvm_exited_well(tmp_path):
         session.settle_archive(proc, tmp, path)
         assert not tmp.exists()
         assert path.is_file() == kept and (not kept or path.read_text() == "archive")
+
+
+def test_a_reinstalled_spark_names_a_new_archive(tmp_path, monkeypatch):
+    """The JVM will not map an archive written against jar files that have changed since
+    (a fresh venv: the same Spark, new files), so the archive's name follows the jars."""
+    jar = tmp_path / "spark" / "jars" / "spark-core.jar"
+    jar.parent.mkdir(parents=True)
+    jar.write_bytes(b"classes")
+    monkeypatch.setenv("SPARK_HOME", str(tmp_path / "spark"))
+    first = session.class_archive(SparkConfig())
+    if first is None:
+        pytest.skip("no java binary to name the archive for")
+    assert session.class_archive(SparkConfig()) == first
+    os.utime(jar, (jar.stat().st_atime, jar.stat().st_mtime + 60))
+    assert session.class_archive(SparkConfig()) != first
+
+
+def test_an_archive_no_run_mapped_for_a_month_goes_when_a_new_one_is_written(tmp_path):
+    """Archives of installs that are gone do not pile up (about 170 MB each): mapping an
+    archive marks it used, and writing a new one removes those unused for 30 days."""
+    month_ago = time.time() - 31 * 86400
+    gone, in_use = tmp_path / "spark-gone.jsa", tmp_path / "spark-in-use.jsa"
+    for old in (gone, in_use):
+        old.write_bytes(b"archive")
+        os.utime(old, (month_ago, month_ago))
+    assert "SharedArchiveFile" in session.class_archive_options(in_use)
+    tmp, path = tmp_path / "spark-new.jsa.1.tmp", tmp_path / "spark-new.jsa"
+    writer = f"cat > /dev/null; printf archive > {tmp}"
+    session.settle_archive(subprocess.Popen(["sh", "-c", writer], stdin=subprocess.PIPE), tmp, path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spark-in-use.jsa", "spark-new.jsa"]

@@ -175,6 +175,9 @@ def embedded_conf(tables: TablesConfig | None, lake: str) -> dict[str, str]:
 # Java before 13 does not know the options and ignores them.
 _QUIET_ARCHIVE = "-XX:+IgnoreUnrecognizedVMOptions -Xlog:cds=off -Xlog:cds+dynamic=off"
 _STALE_SECONDS = 3600  # a temporary archive this old was left by a killed run
+# Each install writes its own archive (~170 MB); one no run has mapped for this long
+# belongs to an install that is gone, and goes when a new archive is written.
+_UNUSED_SECONDS = 30 * 86400
 
 
 def _java() -> Path | None:
@@ -184,10 +187,19 @@ def _java() -> Path | None:
     return Path(found).resolve() if found and Path(found).is_file() else None
 
 
+def _classpath_identity(spark_home: Path) -> str:
+    """Name, size and modification time of every jar on the driver's class path: the JVM
+    refuses an archive when any of them differs from when it was written (a reinstalled
+    venv has the same Spark in new files)."""
+    jars = sorted((spark_home / "jars").glob("*.jar"))
+    return ";".join(f"{j.name}:{j.stat().st_size}:{j.stat().st_mtime_ns}" for j in jars)
+
+
 def class_archive(cfg: SparkConfig) -> Path | None:
     """Where the embedded driver's class-data archive is (spark.class_archive): auto is a
-    file in the user's cache named for this java binary and this Spark, so another Java
-    or Spark never meets an archive it cannot map; None: off, or no java found."""
+    file in the user's cache named for this java binary and this Spark's jar files, so
+    another Java, Spark or install never meets an archive it cannot map; None: off, or no
+    java found."""
     setting = cfg.class_archive.strip()
     if setting.lower() in ("", "off", "false", "none"):  # YAML reads a bare off as false
         return None
@@ -200,7 +212,10 @@ def class_archive(cfg: SparkConfig) -> Path | None:
         return None
     spark_home = Path(os.environ.get("SPARK_HOME") or Path(pyspark.__file__).parent).resolve()
     stat = java.stat()
-    identity = f"{java}|{stat.st_size}|{stat.st_mtime_ns}|{spark_home}|{pyspark.__version__}"
+    identity = (
+        f"{java}|{stat.st_size}|{stat.st_mtime_ns}|{spark_home}|{pyspark.__version__}|"
+        + _classpath_identity(spark_home)
+    )
     key = hashlib.sha256(identity.encode()).hexdigest()[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "ziya-data" / "jvm" / f"spark-{pyspark.__version__}-{key}.jsa"
@@ -211,6 +226,8 @@ def class_archive_options(path: Path) -> str:
     the JVM exits, under a temporary name this process moves into place once the JVM is
     done (at exit), so no JVM ever maps half a file. "" when the folder cannot be made."""
     if path.is_file():
+        with contextlib.suppress(OSError):
+            os.utime(path)  # in use: see _UNUSED_SECONDS
         return f"{_QUIET_ARCHIVE} -XX:SharedArchiveFile={shlex.quote(str(path))}"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -241,6 +258,9 @@ def settle_archive(proc, tmp: Path, path: Path) -> None:
     if proc is not None and proc.returncode == 0 and tmp.is_file():
         with contextlib.suppress(OSError):
             os.replace(tmp, path)
+            for other in path.parent.glob("*.jsa"):
+                if other != path and time.time() - other.stat().st_mtime > _UNUSED_SECONDS:
+                    other.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         tmp.unlink(missing_ok=True)
 

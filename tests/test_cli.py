@@ -175,3 +175,28 @@ def test_an_archive_no_run_mapped_for_a_month_goes_when_a_new_one_is_written(tmp
     writer = f"cat > /dev/null; printf archive > {tmp}"
     session.settle_archive(subprocess.Popen(["sh", "-c", writer], stdin=subprocess.PIPE), tmp, path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spark-in-use.jsa", "spark-new.jsa"]
+
+
+JIT_LEVEL = """
+from ziya_data.jobs.config import SparkConfig
+from ziya_data.jobs.session import build
+spark = build(SparkConfig(local_master="local[1]", class_archive="off"))
+bean = spark._jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
+    spark._jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean"))
+print(bean.getVMOption("TieredStopAtLevel").getValue())
+spark.stop()
+"""
+
+
+def test_the_embedded_jvm_stops_at_c1_unless_told_full(spark):
+    """spark.jit: the embedded driver JVM compiles with C1 alone by default; full keeps
+    C2 (the test session is built with full)."""
+    env = {k: v for k, v in os.environ.items() if k != "SPARK_SUBMIT_OPTS"}
+    done = subprocess.run([sys.executable, "-c", JIT_LEVEL], capture_output=True, text=True,
+                          env=env, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "1"
+    bean = spark._jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
+        spark._jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+    )
+    assert bean.getVMOption("TieredStopAtLevel").getValue() == "4"

@@ -55,6 +55,9 @@ class SparkConfig:
     # The embedded driver JVM's class-data archive (session.class_archive): auto (a file in
     # the user's cache, written by the first run), off, or a path.
     class_archive: str = "auto"
+    # The embedded driver JVM's just-in-time compilers (session.JIT_OPTIONS): c1, the quick
+    # compiler alone, or full (C1 then C2).
+    jit: str = option("c1", choices=["c1", "full"])
 
     def validate(self) -> None:
         if not re.fullmatch(r"\d+[kmgtp]?b?", self.driver_memory.strip(), re.IGNORECASE):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from pathlib import Path
@@ -72,19 +71,6 @@ def spark(tmp_path_factory):
         os.environ["SPARK_SUBMIT_OPTS"] = options
     yield session
     session.stop()
-
-
-@contextlib.contextmanager
-def session_settings(spark, settings: dict[str, str]):
-    """Spark SQL settings of the test session changed for the length of the block."""
-    before = {name: spark.conf.get(name) for name in settings}
-    for name, value in settings.items():
-        spark.conf.set(name, value)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            spark.conf.set(name, value)
 
 
 BACKENDS = ("delta-rs", "delta")

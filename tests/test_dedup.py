@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from demo import corpus
-from tests.conftest import delta_rows, make_config, session_settings
+from tests.conftest import delta_rows, make_config
 from ziya_data.jobs import dedup, registry
 from ziya_data.jobs.runtime import JobError
+from ziya_data.jobs.session import session_settings
 from ziya_data.udfs import dedup as D
 
 

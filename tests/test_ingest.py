@@ -3,9 +3,10 @@ import json
 
 import pytest
 
-from tests.conftest import delta_rows, make_config, session_settings
+from tests.conftest import delta_rows, make_config
 from ziya_data.jobs import registry
 from ziya_data.jobs.runtime import JobError
+from ziya_data.jobs.session import session_settings
 from ziya_data.jobs.tables import Tables
 from ziya_data.udfs import records
 

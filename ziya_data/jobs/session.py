@@ -338,6 +338,23 @@ def build(cfg: SparkConfig, tables: TablesConfig | None = None, lake: str = ""):
 
 
 @contextlib.contextmanager
+def session_settings(spark, settings: dict[str, str]) -> Iterator:
+    """Spark settings of `spark` changed for the length of a block, then back as they
+    were (unset if they were not set)."""
+    before = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
+
+
+@contextlib.contextmanager
 def session(cfg: SparkConfig, tables: TablesConfig | None = None, lake: str = "") -> Iterator:
     """A session for the length of a job; stopped afterwards if we started it."""
     owned = _active_session() is None

@@ -11,13 +11,14 @@ Time travel to versions older than the retention is lost, as with Delta's own VA
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:  # spark-submit ziya_data/jobs/vacuum.py
     sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
+
+from ziya_data.jobs.session import session_settings
 
 DEFAULT_RETENTION_HOURS = 168  # Delta's default: a week
 
@@ -56,7 +57,7 @@ def vacuum_table(tables, name: str, retention_hours: int, dry_run: bool) -> list
         if retention_hours < DEFAULT_RETENTION_HOURS:
             settings["spark.databricks.delta.retentionDurationCheck.enabled"] = "false"
         verb = "VACUUM {} RETAIN {} HOURS" + (" DRY RUN" if dry_run else "")
-        with _session_settings(tables.spark, settings):
+        with session_settings(tables.spark, settings):
             rows = tables.spark.sql(verb.format(tables.identifier(name), retention_hours)).collect()
         return [r[0] for r in rows] if dry_run else []
     table = DeltaTable(tables.path(name), storage_options=tables.storage_options or None)
@@ -67,22 +68,6 @@ def vacuum_table(tables, name: str, retention_hours: int, dry_run: bool) -> list
     if not dry_run:
         _remove_empty_folders(tables.path(name))
     return list(removed)
-
-
-@contextlib.contextmanager
-def _session_settings(spark, settings: dict[str, str]):
-    """Spark settings for the length of a block, then back as they were."""
-    before = {key: spark.conf.get(key, None) for key in settings}
-    for key, value in settings.items():
-        spark.conf.set(key, value)
-    try:
-        yield
-    finally:
-        for key, value in before.items():
-            if value is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, value)
 
 
 def _remove_empty_folders(table_path: str) -> None:

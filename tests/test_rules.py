@@ -3,6 +3,7 @@
 import random
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from ziya_data.udfs import rules as R
@@ -387,6 +388,19 @@ def test_batch_profiles_equal_the_per_document_ones():
             assert doc.ngrams(k) == expected, (text, k)
         repeats += doc.ngrams(doc.ngram_n(2)).top_count > 1
     assert repeats > 40  # most of the batch has repeated 2-grams: the test has teeth
+
+
+def test_a_document_profile_ignores_a_neighbour_one_unit_apart():
+    """The n-gram hash is linear in the unit ids, so the document number must not be
+    added to it plainly: document 1's 4-gram (10, 20, 30, 40) then met document 0's
+    (10, 21, 30, 40), and 4 of 40,000 real-corpus documents were rejected only in a
+    batch (a review 苹果很大个... as top_2gram_share 0.23)."""
+    ids = np.array([10, 21, 30, 40, 50, 10, 20, 30, 40, 50], dtype=np.uint64)
+    lengths = np.ones(len(ids))
+    profiles, repeated = R.ngram_profiles(ids, lengths, [0, 5, 10], 4)
+    alone = R.ngram_profiles(ids[5:], lengths[5:], [0, 5], 4)[0][0]
+    assert profiles[1] == alone == R.NgramProfile(0.0, 0.0)
+    assert not repeated.any()
 
 
 def test_power_tables_are_exact():

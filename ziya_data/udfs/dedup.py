@@ -32,6 +32,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 import xxhash
 
+from ziya_data.udfs.rules.ngrams import fmix64
+
 # ---------------------------------------------------------------- URLs
 
 TRACKING_PARAM = re.compile(
@@ -206,21 +208,6 @@ def shingles(text: str, n_words: int, n_chars: int | None = None) -> set[str]:
     return {" ".join(u[i : i + n]) for i in range(len(u) - n + 1)}
 
 
-_SHIFT_33 = np.uint64(33)
-_FMIX_1, _FMIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
-
-
-def _fmix64(x: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser: every input bit reaches every output bit. In place:
-    `x` is changed and returned (a new array per step cost more than the arithmetic)."""
-    x ^= x >> _SHIFT_33
-    x *= _FMIX_1
-    x ^= x >> _SHIFT_33
-    x *= _FMIX_2
-    x ^= x >> _SHIFT_33
-    return x
-
-
 # Word -> id, per process. Keys are words as found (str) or, from ASCII texts, their
 # lowercased bytes; both give xxh64 of the folded UTF-8 word.
 _WORD_IDS: dict[str | bytes, int] = {}
@@ -304,7 +291,7 @@ def batch_unit_ids(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     out = np.empty(int(bounds[-1]), dtype=np.uint64)
     for at, ids in parts:  # each group's units to their texts' places
         out[_segment_positions(bounds[at], units[at])] = ids
-    return _fmix64(out), bounds, cjk
+    return fmix64(out), bounds, cjk
 
 
 def unit_ids(text: str) -> tuple[np.ndarray, int]:
@@ -327,7 +314,7 @@ def batch_shingle_ids(texts: list[str], n_words: int, n_chars: int | None = None
     count = np.where(units > 0, units - width + 1, 0)
     at = _segment_positions(bounds[:-1], count)
     shingle = window_hashes(ids, at, np.repeat(width, count))
-    return _fmix64(shingle), np.concatenate(([0], np.cumsum(count)))
+    return fmix64(shingle), np.concatenate(([0], np.cumsum(count)))
 
 
 def _distinct_per_text(values: np.ndarray, bounds: np.ndarray, bits: int):
@@ -464,7 +451,7 @@ def batch_band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray
     keys = window_hashes(cells, np.arange(0, len(cells), rows), rows).reshape(-1, bands)
     with np.errstate(over="ignore"):
         keys += np.arange(1, bands + 1, dtype=np.uint64)
-    return _fmix64(keys).view(np.int64)
+    return fmix64(keys).view(np.int64)
 
 
 def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:

@@ -22,6 +22,24 @@ class NgramProfile:
 
 
 _BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
+_FMIX = (33, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)
+
+
+def fmix64(x):
+    """MurmurHash3's 64-bit finaliser of a uint64 array: every input bit reaches every
+    output bit. In place: `x` is changed and returned (a new array per step cost more than
+    the arithmetic)."""
+    import numpy as np
+
+    shift, m1, m2 = (np.uint64(v) for v in _FMIX)
+    x ^= x >> shift
+    x *= m1
+    x ^= x >> shift
+    x *= m2
+    x ^= x >> shift
+    return x
+
+
 _POWERS: list = []
 
 
@@ -91,12 +109,14 @@ def ngram_profiles(ids, lengths, bounds, n: int):
     if len(starts) == 0:
         return [empty] * docs, np.zeros(units, dtype=bool)
     # An n-gram's hash mixed with its document's number, counted in a hash table (no sort):
-    # each position learns how often its n-gram occurs in its document. Two pairs meeting
-    # on one key is as likely as two n-grams meeting on one hash, which the per-document
-    # profile accepts too.
+    # each position learns how often its n-gram occurs in its document. The number goes in
+    # scrambled (fmix64), as the n-gram hash is linear in the unit ids: added plainly, it
+    # made an n-gram of document d equal one of document d + k whose second unit was k
+    # higher (characters are close code points), and a document's profile then depended
+    # on its batch. Two pairs meeting on one key is now as likely as two n-grams meeting
+    # on one hash, which the per-document profile accepts too.
     keys = window_hashes(ids, starts, n)
-    with np.errstate(over="ignore"):
-        keys += doc.astype(np.uint64) * np.uint64(_BASE)
+    keys ^= fmix64(np.arange(1, docs + 1, dtype=np.uint64))[doc]
     codes, _ = pd.factorize(keys)
     occurrences = np.bincount(codes)[codes]
     # positions are in document order: per-document maxima over their stretches

@@ -41,20 +41,38 @@ def apply_rules(text: str, lang: str, lexicon: Lexicon, settings: Settings) -> O
 def apply_rules_batch(
     texts: list[str], langs: list[str], lexicon: Callable[[str], Lexicon], settings: Settings
 ) -> list[Outcome]:
-    """apply_rules on each document of a batch, with the 2-gram profiles all documents
-    need computed together (seed_ngram_profiles). `lexicon` maps a language to its
-    lexicon."""
+    """apply_rules on each document of a batch. The document rules before the first
+    n-gram rule run first; the 2-gram profiles that rule needs are then computed in one
+    call (seed_ngram_profiles) for the documents none of them rejected, and the rest of
+    the rules run. `lexicon` maps a language to its lexicon."""
     docs = [Doc(text, lang, lexicon(lang)) for text, lang in zip(texts, langs)]
-    seed_ngram_profiles(docs)
-    return [_apply(doc, settings) for doc in docs]
+    outcomes: list[Outcome | None] = []
+    for doc in docs:
+        first_ngram = settings.first_ngram_rule(doc.lang)
+        outcomes.append(_rejection(doc, settings, 0, first_ngram))
+    undecided = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    seed_ngram_profiles([docs[i] for i in undecided])
+    for i in undecided:
+        outcomes[i] = _apply(docs[i], settings, settings.first_ngram_rule(docs[i].lang))
+    return outcomes
 
 
-def _apply(doc: Doc, settings: Settings) -> Outcome:
-    text, lang, lexicon = doc.text, doc.lang, doc.lexicon
-    for r in settings.active("document", lang):
+def _rejection(doc: Doc, settings: Settings, start: int, stop: int | None) -> Outcome | None:
+    """The outcome of the first of the document rules [start:stop] that fires, if one does."""
+    for r in settings.active("document", doc.lang)[start:stop]:
         detail = r.check(doc, settings.params[r.name])
         if detail is not None:
-            return Outcome(text, r.name, detail, [r.name])
+            return Outcome(doc.text, r.name, detail, [r.name])
+    return None
+
+
+def _apply(doc: Doc, settings: Settings, first_rule: int = 0) -> Outcome:
+    """All rules on one document, the document rules from `first_rule` on (the earlier
+    ones passed it already)."""
+    text, lang, lexicon = doc.text, doc.lang, doc.lexicon
+    rejected = _rejection(doc, settings, first_rule, None)
+    if rejected is not None:
+        return rejected
 
     para_rules = settings.active("paragraph", lang)
     para_rules_without_terms = settings.without_terms("paragraph", lang)

@@ -1,10 +1,14 @@
 """Document rules: each looks at the whole text and returns a detail (the measured value)
-when the document should be rejected, else None. Structural rules (navigation bars,
-forms, short lines) come first, so a menu page is rejected as a menu, not merely as
-short. Units are the language profile's: en counts words, zh characters; n-gram rules
-use words for en and characters for zh with n doubled (a Chinese word is about two
-characters). Where a rule has a threshold per kind of unit (en_*, zh_*), the zh_ one
-applies to every language that counts characters.
+when the document should be rejected, else None. Any one of them rejects, so their order
+decides only the reason given and the cost. Structural rules (navigation bars, forms,
+short lines) come first, so a menu page is rejected as a menu, not merely as short; then
+the cheap checks (length, repeated lines, format); last the costly ones (n-gram
+repetition, character classes), which documents already rejected never pay for: on the
+real-text bench corpus a third of the documents go before them. Units are the language
+profile's: en counts words, zh characters; n-gram rules use words for en and characters
+for zh with n doubled (a Chinese word is about two characters). Where a rule has a
+threshold per kind of unit (en_*, zh_*), the zh_ one applies to every language that
+counts characters.
 """
 
 from __future__ import annotations
@@ -88,6 +92,20 @@ def short_line_ratio(doc: Doc, p) -> str | None:
     return f"{share:.2f} of lines" if share > p["max_share"] else None
 
 
+@rule("document", en_min_words=30, zh_min_chars=50)
+def doc_too_short(doc: Doc, p) -> str | None:
+    """Too little text to be a useful training document."""
+    if doc.language.counts_chars:
+        return f"{doc.chars} chars" if doc.chars < p["zh_min_chars"] else None
+    return f"{len(doc.words)} words" if len(doc.words) < p["en_min_words"] else None
+
+
+@rule("document", max_chars=500_000)
+def doc_too_long(doc: Doc, p) -> str | None:
+    """Longer than any real page (dumps, concatenated files)."""
+    return f"{doc.chars} chars" if doc.chars > p["max_chars"] else None
+
+
 def _above(share: float, limit: float) -> str | None:
     """A document rule's verdict: the measured share as detail when it exceeds the limit."""
     return f"{share:.2f}" if share > limit else None
@@ -137,98 +155,6 @@ def duplicate_paragraphs(doc: Doc, p) -> str | None:
 def duplicate_paragraph_chars(doc: Doc, p) -> str | None:
     """A large share of characters sit in repeated paragraphs."""
     share = _repeated_char_share(doc.blocks)
-    return _above(share, p["max_share"])
-
-
-@rule("document", max_share=0.2)
-def top_2gram_share(doc: Doc, p) -> str | None:
-    """The most frequent 2-gram covers too much of the text (a title repeated)."""
-    share = doc.ngrams(doc.ngram_n(2)).top_share
-    return _above(share, p["max_share"])
-
-
-@rule("document", max_share=0.18)
-def top_3gram_share(doc: Doc, p) -> str | None:
-    """The most frequent 3-gram covers too much of the text."""
-    if doc.top_share_bound(doc.ngram_n(3)) <= p["max_share"]:
-        return None
-    share = doc.ngrams(doc.ngram_n(3)).top_share
-    return _above(share, p["max_share"])
-
-
-@rule("document", max_share=0.16)
-def top_4gram_share(doc: Doc, p) -> str | None:
-    """The most frequent 4-gram covers too much of the text."""
-    if doc.top_share_bound(doc.ngram_n(4)) <= p["max_share"]:
-        return None
-    share = doc.ngrams(doc.ngram_n(4)).top_share
-    return _above(share, p["max_share"])
-
-
-def _limit(doc: Doc, p) -> float:
-    """The language's threshold: zh_max_share where characters are counted and the rule has one."""
-    return p.get("zh_max_share", p["max_share"]) if doc.language.counts_chars else p["max_share"]
-
-
-def _repeats_above(doc: Doc, k: int, limit: float) -> str | None:
-    """The verdict of a repeated k-gram rule (k scaled for zh)."""
-    n = doc.ngram_n(k)
-    return None if doc.repeats_at_most(n, limit) else f"{doc.ngrams(n).dup_share:.2f}"
-
-
-# Gopher's thresholds are for English words. On Chinese characters (n doubled) real news
-# repeats more (names, titles): measured on THUCNews, 12% of articles exceed 0.15 at the
-# 5-gram step and 6% exceed 0.25, against 16% of the spam-laden ChineseWebText pages.
-@rule("document", max_share=0.15, zh_max_share=0.25)
-def dup_5gram_share(doc: Doc, p) -> str | None:
-    """Too much of the text sits in repeated 5-grams (copy-paste, spinning)."""
-    return _repeats_above(doc, 5, _limit(doc, p))
-
-
-@rule("document", max_share=0.13, zh_max_share=0.22)
-def dup_7gram_share(doc: Doc, p) -> str | None:
-    """Too much of the text sits in repeated 7-grams."""
-    return _repeats_above(doc, 7, _limit(doc, p))
-
-
-@rule("document", max_share=0.10, zh_max_share=0.2)
-def dup_10gram_share(doc: Doc, p) -> str | None:
-    """Too much of the text sits in repeated 10-grams."""
-    return _repeats_above(doc, 10, _limit(doc, p))
-
-
-# ---- document rules: character-level quality ----
-
-
-@rule("document", max_per_1k_chars=2.0)
-def garbled_chars(doc: Doc, p) -> str | None:
-    """Residue of broken decoding (锟斤拷, ï¿½, replacement characters)."""
-    rate = 1000 * doc.hits("garbled") / max(1, doc.chars)
-    return f"{rate:.1f} per 1k chars" if rate > p["max_per_1k_chars"] else None
-
-
-@rule("document", ("zh",), max_share=0.3, common_chars=3500)
-def rare_char_share(doc: Doc, p) -> str | None:
-    """Too many Chinese characters outside the common set (text decoded with the wrong codec)."""
-    counts = doc.char_counts(int(p["common_chars"]))
-    if counts.han < 20:
-        return None
-    share = 1 - counts.han_common / counts.han
-    return _above(share, p["max_share"])
-
-
-_VOWELLESS_WORD = re.compile(r"\b[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{2,}\b")
-# On ASCII text \b means the same with ASCII classes, which the engine checks faster.
-_VOWELLESS_WORD_ASCII = re.compile(_VOWELLESS_WORD.pattern, re.ASCII)
-
-
-@rule("document", ("en",), max_share=0.25)
-def vowelless_words(doc: Doc, p) -> str | None:
-    """Too many alphabetic words without a vowel (keyboard mash, random strings)."""
-    if len(doc.words) < 10:
-        return None
-    pattern = _VOWELLESS_WORD_ASCII if doc.text.isascii() else _VOWELLESS_WORD
-    share = doc.count(pattern) / len(doc.words)
     return _above(share, p["max_share"])
 
 
@@ -371,15 +297,96 @@ def stop_words(doc: Doc, p) -> str | None:
     return f"{len(found)} distinct"
 
 
-@rule("document", en_min_words=30, zh_min_chars=50)
-def doc_too_short(doc: Doc, p) -> str | None:
-    """Too little text to be a useful training document."""
-    if doc.language.counts_chars:
-        return f"{doc.chars} chars" if doc.chars < p["zh_min_chars"] else None
-    return f"{len(doc.words)} words" if len(doc.words) < p["en_min_words"] else None
+# ---- document rules: repeated n-grams ----
 
 
-@rule("document", max_chars=500_000)
-def doc_too_long(doc: Doc, p) -> str | None:
-    """Longer than any real page (dumps, concatenated files)."""
-    return f"{doc.chars} chars" if doc.chars > p["max_chars"] else None
+@rule("document", ngrams=True, max_share=0.2)
+def top_2gram_share(doc: Doc, p) -> str | None:
+    """The most frequent 2-gram covers too much of the text (a title repeated)."""
+    share = doc.ngrams(doc.ngram_n(2)).top_share
+    return _above(share, p["max_share"])
+
+
+@rule("document", ngrams=True, max_share=0.18)
+def top_3gram_share(doc: Doc, p) -> str | None:
+    """The most frequent 3-gram covers too much of the text."""
+    if doc.top_share_bound(doc.ngram_n(3)) <= p["max_share"]:
+        return None
+    share = doc.ngrams(doc.ngram_n(3)).top_share
+    return _above(share, p["max_share"])
+
+
+@rule("document", ngrams=True, max_share=0.16)
+def top_4gram_share(doc: Doc, p) -> str | None:
+    """The most frequent 4-gram covers too much of the text."""
+    if doc.top_share_bound(doc.ngram_n(4)) <= p["max_share"]:
+        return None
+    share = doc.ngrams(doc.ngram_n(4)).top_share
+    return _above(share, p["max_share"])
+
+
+def _limit(doc: Doc, p) -> float:
+    """The language's threshold: zh_max_share where characters are counted and the rule has one."""
+    return p.get("zh_max_share", p["max_share"]) if doc.language.counts_chars else p["max_share"]
+
+
+def _repeats_above(doc: Doc, k: int, limit: float) -> str | None:
+    """The verdict of a repeated k-gram rule (k scaled for zh)."""
+    n = doc.ngram_n(k)
+    return None if doc.repeats_at_most(n, limit) else f"{doc.ngrams(n).dup_share:.2f}"
+
+
+# Gopher's thresholds are for English words. On Chinese characters (n doubled) real news
+# repeats more (names, titles): measured on THUCNews, 12% of articles exceed 0.15 at the
+# 5-gram step and 6% exceed 0.25, against 16% of the spam-laden ChineseWebText pages.
+@rule("document", ngrams=True, max_share=0.15, zh_max_share=0.25)
+def dup_5gram_share(doc: Doc, p) -> str | None:
+    """Too much of the text sits in repeated 5-grams (copy-paste, spinning)."""
+    return _repeats_above(doc, 5, _limit(doc, p))
+
+
+@rule("document", ngrams=True, max_share=0.13, zh_max_share=0.22)
+def dup_7gram_share(doc: Doc, p) -> str | None:
+    """Too much of the text sits in repeated 7-grams."""
+    return _repeats_above(doc, 7, _limit(doc, p))
+
+
+@rule("document", ngrams=True, max_share=0.10, zh_max_share=0.2)
+def dup_10gram_share(doc: Doc, p) -> str | None:
+    """Too much of the text sits in repeated 10-grams."""
+    return _repeats_above(doc, 10, _limit(doc, p))
+
+
+# ---- document rules: character-level quality ----
+
+
+@rule("document", max_per_1k_chars=2.0)
+def garbled_chars(doc: Doc, p) -> str | None:
+    """Residue of broken decoding (锟斤拷, ï¿½, replacement characters)."""
+    rate = 1000 * doc.hits("garbled") / max(1, doc.chars)
+    return f"{rate:.1f} per 1k chars" if rate > p["max_per_1k_chars"] else None
+
+
+@rule("document", ("zh",), max_share=0.3, common_chars=3500)
+def rare_char_share(doc: Doc, p) -> str | None:
+    """Too many Chinese characters outside the common set (text decoded with the wrong codec)."""
+    counts = doc.char_counts(int(p["common_chars"]))
+    if counts.han < 20:
+        return None
+    share = 1 - counts.han_common / counts.han
+    return _above(share, p["max_share"])
+
+
+_VOWELLESS_WORD = re.compile(r"\b[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{2,}\b")
+# On ASCII text \b means the same with ASCII classes, which the engine checks faster.
+_VOWELLESS_WORD_ASCII = re.compile(_VOWELLESS_WORD.pattern, re.ASCII)
+
+
+@rule("document", ("en",), max_share=0.25)
+def vowelless_words(doc: Doc, p) -> str | None:
+    """Too many alphabetic words without a vowel (keyboard mash, random strings)."""
+    if len(doc.words) < 10:
+        return None
+    pattern = _VOWELLESS_WORD_ASCII if doc.text.isascii() else _VOWELLESS_WORD
+    share = doc.count(pattern) / len(doc.words)
+    return _above(share, p["max_share"])

@@ -24,22 +24,27 @@ class Rule:
     check: Callable
     description: str
     masks: str | None = None  # privacy rules: the tag that replaces a match
+    ngrams: bool = False  # the check reads the document's n-gram profiles (Doc.ngrams)
 
 
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(level: str, languages: tuple[str, ...] | None = None, **params: float):
+def rule(
+    level: str, languages: tuple[str, ...] | None = None, *, ngrams: bool = False, **params: float
+):
     """Register the decorated check under its function name; `languages`: the codes it
-    applies to (None: all)."""
+    applies to (None: all); `ngrams`: it reads n-gram profiles, which apply_rules_batch
+    computes for the documents no earlier rule rejected, all at once."""
     if level not in LEVELS:
         raise ValueError(f"unknown rule level {level!r}")
 
     def register(fn: Callable) -> Callable:
         name = fn.__name__
         REGISTRY[name] = Rule(
-            name, level, languages, params, fn, (fn.__doc__ or "").strip().split("\n")[0]
-        )
+            name, level, languages, params, fn, (fn.__doc__ or "").strip().split("\n")[0],
+            ngrams=ngrams,
+        )  # fmt: skip
         return fn
 
     return register
@@ -72,6 +77,15 @@ class Settings:
                 and r.name not in self.disabled and r.masks is None
             ]  # fmt: skip
         return cache[(level, lang)]
+
+    def first_ngram_rule(self, lang: str) -> int:
+        """Where in active("document", lang) the first rule reading n-gram profiles stands
+        (the number of rules when none does)."""
+        cache = self.__dict__.setdefault("_first_ngram_rule", {})
+        if lang not in cache:
+            rules = self.active("document", lang)
+            cache[lang] = next((i for i, r in enumerate(rules) if r.ngrams), len(rules))
+        return cache[lang]
 
     def without_terms(self, level: str, lang: str) -> list[Rule]:
         """The active rules that can fire on a unit holding no word-list term: those

@@ -390,6 +390,35 @@ def test_batch_profiles_equal_the_per_document_ones():
     assert repeats > 40  # most of the batch has repeated 2-grams: the test has teeth
 
 
+def test_a_batch_gives_each_document_its_own_outcome_and_profiles_only_the_undecided(
+    monkeypatch,
+):
+    """apply_rules_batch runs the rules before the first n-gram rule, profiles only the
+    documents they left, then the rest: the outcomes must be apply_rules' own."""
+    short_en, short_zh = "a few words only", "太短了。"
+    repeated_en = " ".join(["it is the best deal of the year for you"] * 12)
+    repeated_zh = "快来买便宜的药。" * 20
+    batch = [(short_en, "en"), (EN, "en"), (repeated_en, "en"), (short_zh, "zh")]
+    batch += [(ZH, "zh"), (repeated_zh, "zh"), (EN.split("\n\n")[0], "en")]
+    profiled = []
+    seed = R.apply.seed_ngram_profiles
+    monkeypatch.setattr(
+        R.apply, "seed_ngram_profiles", lambda docs: (profiled.extend(docs), seed(docs))
+    )
+    texts, langs = [t for t, _ in batch], [lang for _, lang in batch]
+    got = R.apply_rules_batch(texts, langs, LEX.__getitem__, SETTINGS)
+    expected = [R.apply_rules(t, lang, LEX[lang], SETTINGS) for t, lang in batch]
+    assert [(o.reason, o.detail, o.text) for o in got] == [
+        (o.reason, o.detail, o.text) for o in expected
+    ]
+    reasons = [o.reason for o in got]
+    assert reasons[0] == reasons[3] == "doc_too_short"
+    assert reasons[1] is None and reasons[4] is None
+    assert "gram" in reasons[2] and "gram" in reasons[5]
+    assert sorted(d.text for d in profiled) == sorted(t for t, o in zip(texts, got)
+                                                     if o.reason != "doc_too_short")  # fmt: skip
+
+
 def test_a_document_profile_ignores_a_neighbour_one_unit_apart():
     """The n-gram hash is linear in the unit ids, so the document number must not be
     added to it plainly: document 1's 4-gram (10, 20, 30, 40) then met document 0's

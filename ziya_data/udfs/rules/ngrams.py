@@ -112,7 +112,7 @@ def ngram_profiles(ids, lengths, bounds, n: int):
     # each position learns how often its n-gram occurs in its document. The number goes in
     # scrambled (fmix64), as the n-gram hash is linear in the unit ids: added plainly, it
     # made an n-gram of document d equal one of document d + k whose second unit was k
-    # higher (characters are close code points), and a document's profile then depended
+    # lower (characters are close code points), and a document's profile then depended
     # on its batch. Two pairs meeting on one key is now as likely as two n-grams meeting
     # on one hash, which the per-document profile accepts too.
     keys = window_hashes(ids, starts, n)

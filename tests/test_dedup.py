@@ -184,6 +184,40 @@ def test_a_batch_keys_each_text_as_it_would_alone():
         assert keys[i].tolist() == D.band_keys(signatures[i], 16, 8)
 
 
+def test_pairs_of_packed_shingle_sets_get_their_exact_jaccard():
+    """Candidate pairs as the verification step sees them (shingle hashes packed as bytes,
+    a batch of pairs at once, a sliced column among them) get the set Jaccard of each
+    pair: a pair's values never meet another pair's, even when equal."""
+    import pyarrow as pa
+
+    from ziya_data.adapters.dedup import _packed_column, pair_similarity
+
+    texts = SHINGLE_TEXTS + [
+        "The council approved the new plan for the northern bus routes on Monday evening",
+        "The council approved the new plan for the northern bus routes on Tuesday evening",
+        "北京市今天发布了新的公交线路规划，市民可以在网上查询。",
+        "北京市今天发布了新的地铁线路规划，市民可以在网上查询。",
+        "",
+    ]
+    values, bounds = D.batch_shingle_hashes(texts, 3, 2)
+    packed = _packed_column(values, bounds)
+    pairs = [(i, j) for i in range(len(texts)) for j in range(len(texts))]
+    a, b = zip(*pairs)
+    batch = pa.RecordBatch.from_pydict({
+        "a": [str(i) for i in a], "b": [str(j) for j in b],
+        "_sa": packed.take(pa.array(a)), "_sb": packed.take(pa.array(b)),
+    })  # fmt: skip
+    cut = batch.slice(3)  # buffers shared with the batch, offsets starting inside them
+    got = [r for part in (batch, cut) for r in pair_similarity()(iter([part]))]
+    sets = [set(D.shingle_hashes(t, 3, 2).tolist()) for t in texts]
+    want = [1.0 if not sets[i] | sets[j] else D.jaccard(sets[i], sets[j]) for i, j in pairs]
+    assert got[0].column("similarity").to_pylist() == pytest.approx(want)
+    assert got[1].column("similarity").to_pylist() == pytest.approx(want[3:])
+    near = pairs.index((len(texts) - 5, len(texts) - 4))
+    assert 0.5 < want[near] < 1.0  # a real partial overlap is among them
+    assert want[pairs.index((0, 0))] == 1.0
+
+
 def test_minhash_is_pinned_and_estimates_jaccard():
     from datasketch import MinHash
 
@@ -377,13 +411,43 @@ def test_an_index_with_repeated_doc_ids_is_read_once_per_document(spark, tmp_pat
 
     cfg = make_config(tmp_path / "lake")
     tables = Tables(spark, cfg.lake, cfg.tables)
-    row = ("d1", None, "x", [1, 2], [3, 4], None, dedup.key_settings_hash(cfg.dedup))
+    hashes = bytes([3, 0, 0, 0, 4, 0, 0, 0])  # 3 and 4, packed
+    row = ("d1", None, "x", [1, 2], hashes, None, dedup.key_settings_hash(cfg.dedup))
     ddl = ("doc_id string, _url_key string, _exact_key string, _bands array<bigint>, "
-           "_shingles array<int>, _simhash bigint, key_settings string")  # fmt: skip
+           "_shingles binary, _simhash bigint, key_settings string")  # fmt: skip
     for _ in range(2):  # two appends of the same document
         tables.write(spark.createDataFrame([row], ddl), cfg.dedup.index, mode="append")
     index, rebuild = dedup.read_index(tables, cfg.dedup)
     assert not rebuild and [r["doc_id"] for r in index.collect()] == ["d1"]
+
+
+def test_an_index_of_an_earlier_key_layout_is_rebuilt(spark, tmp_path):
+    """An index written by key version 5 (shingle hashes as array<int>) is not read: the
+    run keys every document again and replaces the index with the current layout."""
+    import hashlib
+    import json
+
+    from ziya_data.jobs.tables import Tables
+
+    cfg = make_config(tmp_path / "lake", "dedup.index=old_index")
+    tables = Tables(spark, cfg.lake, cfg.tables)
+    text = "the quick brown fox jumps over the lazy dog near the river bank today"
+    docs = [("a", text), ("b", text + " again"), ("c", "something else entirely, not alike")]
+    tables.write(spark.createDataFrame(docs, "doc_id string, text string"), "filtered")
+    settings = {k: getattr(cfg.dedup, k) for k in dedup.KEY_SETTINGS}
+    blob = json.dumps({**settings, "key_version": 5}, sort_keys=True)
+    old_hash = hashlib.sha256(blob.encode()).hexdigest()[:16]
+    ddl = ("doc_id string, _url_key string, _exact_key string, _bands array<bigint>, "
+           "_shingles array<int>, _simhash bigint, key_settings string")  # fmt: skip
+    old_rows = [(d, None, "x", [1], [1, 2], None, old_hash) for d, _ in docs]
+    tables.write(spark.createDataFrame(old_rows, ddl), "old_index")
+
+    result = registry.run(spark, "dedup", cfg)
+    assert result["keyed_now"] == 3 and result["keys_from_index"] == 0
+    assert result["duplicates"] == {"near": 1}
+    index = tables.read("old_index")
+    assert dict(index.dtypes)["_shingles"] == "binary" and index.count() == 3
+    assert {r["key_settings"] for r in index.collect()} == {dedup.key_settings_hash(cfg.dedup)}
 
 
 def test_chinese_near_copies_are_found_without_a_lang_column(spark):

@@ -54,7 +54,8 @@ KEY_COLUMNS = ("_url_key", "_exact_key", "_bands", "_shingles", "_simhash")
 # 4: shingle units by script, not by the lang column (CJK characters and words alike).
 # 5: shingle ids by position-free prefix hashes (batched per Arrow batch), band keys by a
 #    polynomial of their rows with fmix64 instead of xxh64.
-KEY_VERSION = 5
+# 6: _shingles packed as binary (4 bytes a hash) instead of array<int>.
+KEY_VERSION = 6
 # What the key columns depend on: an index built with other values is rebuilt.
 KEY_SETTINGS = (
     "near_method",
@@ -194,8 +195,9 @@ def candidate_pairs(docs, cfg: DedupConfig, hold=_checkpoint):
 def verified_edges(docs, pairs, cfg: DedupConfig, hold=_checkpoint):
     """Candidate pairs that pass the similarity check, with their similarity: the exact
     Jaccard of the two shingle-hash sets (MinHash), or 1 - Hamming/64 of the two
-    fingerprints (SimHash). Spark SQL over stored keys: no text, no Python. Only the
-    documents on a pair are joined (the shingle sets are the widest column there is)."""
+    fingerprints (SimHash). Over stored keys, no text: SimHash's in Spark SQL, MinHash's
+    by numpy per Arrow batch. Only the documents on a pair are joined (the shingle sets
+    are the widest column there is)."""
     from pyspark.sql import functions as F
 
     ids = pairs.select(F.col("a").alias("doc_id")).unionByName(
@@ -209,22 +211,18 @@ def verified_edges(docs, pairs, cfg: DedupConfig, hold=_checkpoint):
         threshold = 1.0 - cfg.max_hamming / 64.0
         scored = joined.select("a", "b", similarity.cast("double").alias("similarity"))
     else:
+        from ziya_data.adapters.dedup import PAIR_SIMILARITY, pair_similarity
+
         keys = hold(docs.select("doc_id", "_shingles"))  # joined twice
         joined = pairs.join(keys.toDF("a", "_sa"), "a").join(keys.toDF("b", "_sb"), "b")
-        # The sets hold distinct values, so |A u B| = |A| + |B| - |A n B|: one set
-        # operation, computed in a select of its own so the next one reads it thrice.
-        sizes = joined.select(
-            "a", "b", F.size(F.array_intersect("_sa", "_sb")).alias("_common"),
-            (F.size("_sa") + F.size("_sb")).alias("_both"),
-        )  # fmt: skip
-        union = F.col("_both") - F.col("_common")
-        similarity = F.when(union == 0, F.lit(1.0)).otherwise(F.col("_common") / union)
-        scored = sizes.select("a", "b", similarity.cast("double").alias("similarity"))
+        # The exact Jaccard by numpy over each Arrow batch of pairs (udfs.dedup.batch_jaccard):
+        # on the real 100 MB corpus's 101k candidate pairs about half the time of Spark's
+        # array_intersect, whose hash set is built per pair.
+        scored = joined.select("a", "b", "_sa", "_sb").mapInArrow(
+            pair_similarity(), PAIR_SIMILARITY
+        )
         threshold = cfg.jaccard_threshold
-    # Held before the threshold: Spark would push the threshold into the join's condition,
-    # inlining the intersection there three times per candidate pair (101k candidate
-    # pairs of the real 100 MB corpus: 5.2 s, held 1.4 s).
-    return hold(scored).where(F.col("similarity") >= F.lit(threshold))
+    return hold(scored.where(F.col("similarity") >= F.lit(threshold)))
 
 
 # Jumps after each hook: a second one costs a stage, a round costs a job (and a chain

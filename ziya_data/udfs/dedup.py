@@ -459,6 +459,28 @@ def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:
     return batch_band_keys(signature[None, :], bands, rows)[0].tolist()
 
 
+def batch_jaccard(
+    a_values: np.ndarray, a_bounds: np.ndarray, b_values: np.ndarray, b_bounds: np.ndarray
+) -> np.ndarray:
+    """Exact Jaccard of many pairs of sets at once: pair i is a_values[a_bounds[i]:a_bounds[i
+    + 1]] and the same slice of b_values, each a sorted set of uint32 (batch_shingle_hashes).
+    Every value is keyed by its pair's number in the top half, so each side is one sorted
+    run; a stable sort of both runs is a single merge (timsort), and a value common to a
+    pair is two equal neighbours in it. Two empty sets are equal (1.0)."""
+    pairs = len(a_bounds) - 1
+    a_sizes, b_sizes = np.diff(a_bounds), np.diff(b_bounds)
+    keyed = [
+        (np.repeat(np.arange(pairs, dtype=np.uint64), sizes) << np.uint64(32))
+        | values.astype(np.uint64)
+        for values, sizes in ((a_values, a_sizes), (b_values, b_sizes))
+    ]
+    merged = np.sort(np.concatenate(keyed), kind="stable")
+    twins = merged[1:][merged[1:] == merged[:-1]]
+    common = np.bincount((twins >> np.uint64(32)).astype(np.int64), minlength=pairs)
+    union = a_sizes + b_sizes - common
+    return np.where(union == 0, 1.0, common / np.maximum(union, 1))
+
+
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(a == b))
 

@@ -190,7 +190,7 @@ def test_pairs_of_packed_shingle_sets_get_their_exact_jaccard():
     pair: a pair's values never meet another pair's, even when equal."""
     import pyarrow as pa
 
-    from ziya_data.adapters.dedup import _packed_column, pair_similarity
+    from ziya_data.adapters.dedup import HASH, _packed_column, pair_similarity
 
     texts = SHINGLE_TEXTS + [
         "The council approved the new plan for the northern bus routes on Monday evening",
@@ -200,7 +200,7 @@ def test_pairs_of_packed_shingle_sets_get_their_exact_jaccard():
         "",
     ]
     values, bounds = D.batch_shingle_hashes(texts, 3, 2)
-    packed = _packed_column(values, bounds)
+    packed = _packed_column(values, bounds, HASH)
     pairs = [(i, j) for i in range(len(texts)) for j in range(len(texts))]
     a, b = zip(*pairs)
     batch = pa.RecordBatch.from_pydict({
@@ -216,6 +216,47 @@ def test_pairs_of_packed_shingle_sets_get_their_exact_jaccard():
     near = pairs.index((len(texts) - 5, len(texts) - 4))
     assert 0.5 < want[near] < 1.0  # a real partial overlap is among them
     assert want[pairs.index((0, 0))] == 1.0
+
+
+def test_bucket_pairs_pair_small_buckets_fully_and_capped_ones_to_their_smallest():
+    keys = np.array([7, 7, 7, 9, 9, 5, 3, 3, 3, 3, 8], dtype=np.int64)
+    members = np.array([30, 10, 20, 20, 10, 40, 60, 50, 70, 55, 90], dtype=np.int64)
+    a, b = D.bucket_pairs(keys, members, max_bucket_size=3)
+    # bucket 7 (3 members): all three pairs; bucket 9 repeats (10, 20): kept once; bucket 3
+    # (4 members, over the cap): each to 50; buckets 5 and 8 have one member: no pair.
+    assert list(zip(a.tolist(), b.tolist())) == [
+        (10, 20), (10, 30), (20, 30), (50, 55), (50, 60), (50, 70),
+    ]  # fmt: skip
+    none = D.bucket_pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), 3)
+    assert [len(x) for x in none] == [0, 0]
+
+
+def test_candidate_pairs_do_not_depend_on_the_partitioning(spark):
+    """The bucket search over Spark (band keys split into parts, shuffled, paired by
+    numpy per partition) finds each pair sharing a key once, however many partitions
+    and parts it runs with; a capped bucket links its members to its smallest number."""
+    from ziya_data.jobs.dedup import DedupConfig, _document_number, candidate_pairs
+
+    rows = [("d0", [1, 2]), ("d1", [1, 3]), ("d2", [4, 2]), ("d3", [5, 6]), ("d4", [])]
+    rows += [(f"s{i}", [100 + i, 99]) for i in range(5)]  # bucket 99: five, capped at 4
+    docs = spark.createDataFrame(rows, "doc_id string, _bands array<bigint>").repartition(3)
+    numbered = docs.select("doc_id", _document_number().alias("n")).collect()
+    number = {r["doc_id"]: r["n"] for r in numbered}
+    star = min((number[f"s{i}"], f"s{i}") for i in range(5))[1]
+    expected = {("d0", "d1"), ("d0", "d2")} | {
+        tuple(sorted((star, f"s{i}"))) for i in range(5) if f"s{i}" != star
+    }
+    name = {n: d for d, n in number.items()}
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    try:
+        for partitions in ("1", "3"):
+            spark.conf.set("spark.sql.shuffle.partitions", partitions)
+            pairs = candidate_pairs(docs, DedupConfig(max_bucket_size=4)).collect()
+            assert all(p["a"] < p["b"] for p in pairs)
+            assert {tuple(sorted((name[p["a"]], name[p["b"]]))) for p in pairs} == expected
+            assert len(pairs) == len(expected)
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", before)
 
 
 def test_minhash_is_pinned_and_estimates_jaccard():
@@ -411,7 +452,7 @@ def test_an_index_with_repeated_doc_ids_is_read_once_per_document(spark, tmp_pat
 
     cfg = make_config(tmp_path / "lake")
     tables = Tables(spark, cfg.lake, cfg.tables)
-    hashes = bytes([3, 0, 0, 0, 4, 0, 0, 0])  # 3 and 4, packed
+    hashes = (3).to_bytes(4, "little") + (4).to_bytes(4, "little")
     row = ("d1", None, "x", [1, 2], hashes, None, dedup.key_settings_hash(cfg.dedup))
     ddl = ("doc_id string, _url_key string, _exact_key string, _bands array<bigint>, "
            "_shingles binary, _simhash bigint, key_settings string")  # fmt: skip

@@ -459,6 +459,43 @@ def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[int]:
     return batch_band_keys(signature[None, :], bands, rows)[0].tolist()
 
 
+def bucket_pairs(keys: np.ndarray, members: np.ndarray, max_bucket_size: int):
+    """Candidate pairs (a, b), a < b, distinct, of the members (int64 numbers) that share a
+    key: every pair within a bucket of at most max_bucket_size members, and in a larger
+    bucket (boilerplate shared by many pages) each member with the bucket's smallest
+    only (n - 1 pairs, not n(n - 1) / 2). Vectorised over all buckets: most keys are one
+    document's, so the keys are sorted alone and only shared buckets' rows sorted again
+    with their members."""
+    if not len(keys):
+        return members[:0], members[:0]
+    order = np.argsort(keys)
+    sorted_keys = keys[order]
+    repeated = sorted_keys[1:] == sorted_keys[:-1]
+    shared = np.concatenate((repeated, [False])) | np.concatenate(([False], repeated))
+    order = order[shared]
+    keys, members = keys[order], members[order]
+    order = np.lexsort((members, keys))
+    keys, members = keys[order], members[order]
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    sizes = np.diff(np.concatenate((starts, [len(keys)])))
+    size_at = np.repeat(sizes, sizes)  # per row: its bucket's size and place in it
+    place = np.arange(len(keys)) - np.repeat(starts, sizes)
+    # A row of a small bucket pairs with each row after it; a row of a capped bucket
+    # after the first pairs with the first.
+    small = size_at <= max_bucket_size
+    after = np.where(small, size_at - 1 - place, 0)
+    left = np.repeat(np.arange(len(keys)), after)
+    right = left + 1 + np.arange(len(left)) - np.repeat(np.cumsum(after) - after, after)
+    capped = ~small & (place > 0)
+    # Members are sorted within a bucket, so a <= b already.
+    a = np.concatenate((members[left], members[np.flatnonzero(capped) - place[capped]]))
+    b = np.concatenate((members[right], members[capped]))
+    order = np.lexsort((b, a))  # a pair sharing several buckets is kept once
+    a, b = a[order], b[order]
+    keep = np.concatenate(([True], (a[1:] != a[:-1]) | (b[1:] != b[:-1]))) & (a != b)
+    return a[keep], b[keep]
+
+
 def batch_jaccard(
     a_values: np.ndarray, a_bounds: np.ndarray, b_values: np.ndarray, b_bounds: np.ndarray
 ) -> np.ndarray:

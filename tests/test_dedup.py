@@ -62,10 +62,9 @@ def test_exact_text_ignores_punctuation_emoji_space_and_case():
 
 
 def test_exact_text_equals_the_plain_definition():
-    """The fast path (punctuation out first, NFKC only when the text needs it) equals
-    NFKC -> casefold -> remove, on random texts over Unicode's planes 0-2. The one known
-    difference is left out of the draw: a combining mark right after punctuation (which,
-    once the punctuation is gone, combines with the letter before it)."""
+    """The fast path (punctuation a space first, NFKC only when the text needs it) equals
+    NFKC -> casefold -> remove, on random texts over Unicode's planes 0-2, combining
+    marks anywhere (after punctuation too: a space does not combine with them)."""
     import re
     import unicodedata
 
@@ -82,6 +81,11 @@ def test_exact_text_equals_the_plain_definition():
     for _ in range(3000):  # every character but the marks
         text = "".join(rng.choice(no_marks) for _ in range(rng.randint(0, 40)))
         assert D.exact_text(text) == plain(text), text
+    punctuation = [c for c in no_marks if not c.isalnum()]
+    for _ in range(3000):  # letters, punctuation and marks
+        pools = (letters, punctuation, marks)
+        text = "".join(rng.choice(rng.choice(pools)) for _ in range(rng.randint(0, 30)))
+        assert D.exact_text(text) == plain(text), text
     for _ in range(3000):  # ASCII (its own path)
         text = "".join(chr(rng.randrange(128)) for _ in range(rng.randint(0, 40)))
         assert D.exact_text(text) == plain(text), text
@@ -90,6 +94,30 @@ def test_exact_text_equals_the_plain_definition():
         assert D.exact_text(text) == plain(text), text
     for text in ("ǰ", "ﬁ", "Å", "ß", "İ", "ＡＢＣ", "①②", "ｶﾞ", "ｶ゙", "ㄱㅏ", "각", "™℃㎏"):
         assert D.exact_text(text) == plain(text), text
+
+
+def test_a_batch_gets_each_texts_exact_key_from_its_units():
+    """The exact key the job stores is BLAKE2b-128 of exact_text in UTF-32-LE, taken from
+    the batch's shingle pass: equal for every text and its copy in another batch, on the
+    ASCII and the general path alike (one text with a CJK character, one without)."""
+    import hashlib
+
+    rng = random.Random(3)
+    pool = "aZ9 ,.!_'\n\t\x00中國，。「」ＡＢｅ\u0301\u3000ß😀-"
+    texts = ["", "   ", "Hello, World!", "hello world", "你好，世界！", "你好、世界。"] + [
+        "".join(rng.choice(pool) for _ in range(rng.randint(0, 30))) for _ in range(400)
+    ]
+    keys = D.batch_exact_keys(D.batch_units(texts))
+    for text, key in zip(texts, keys):
+        want = hashlib.blake2b(D.exact_text(text).encode("utf-32-le"), digest_size=16)
+        assert key == want.hexdigest(), text
+        assert D.batch_exact_keys(D.batch_units([text])) == [key], text
+    assert keys[2] == keys[3] and keys[4] == keys[5] and keys[0] == keys[1]
+    assert keys[2] != keys[4]
+    # the letters of a batch are each text's exact text, in order
+    units = D.batch_units(texts)
+    letters = units.letters.tobytes().decode("utf-32-le")
+    assert letters == "".join(D.exact_text(t) for t in texts)
 
 
 def test_shingles_short_texts_and_jaccard():
@@ -146,21 +174,31 @@ def test_shingle_ids_stand_for_the_shingle_strings():
     assert np.array_equal(
         D.shingle_hashes("ＡＢＣ１２３汉字", 3), D.shingle_hashes("abc123汉字", 3)
     )
-    # ASCII texts take a byte path to the same units and ids as the general one
+    # a unit's id is fmix64 of its code point (CJK) or of the polynomial of its word's code
+    # points, whatever the batch: random texts, alone and together
+    from ziya_data.udfs.rules.ngrams import _BASE, fmix64
+
+    def unit_id(unit: str) -> int:
+        value = sum(ord(c) * pow(_BASE, k, 2**64) for k, c in enumerate(unit)) % 2**64
+        return int(fmix64(np.array([value], dtype=np.uint64))[0])
+
     rng = random.Random(11)
-    for _ in range(3000):
-        text = "".join(rng.choice("ab Z9'_-,\n") for _ in range(rng.randint(0, 40)))
-        assert D._ascii_words(text) == [u.encode() for u in D.units(text)], text
-        ascii_ids, _ = D.unit_ids(text)
-        general_ids, _ = D.unit_ids(text + "中")  # the non-ASCII path, one CJK unit more
-        assert np.array_equal(ascii_ids, general_ids[: len(ascii_ids)]), text
+    pool = "ab Z9'_-,\n\t中國，Ａé\u0301ß😀"
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 40))) for _ in range(500)]
+    together = D.batch_units(texts)
+    for i, text in enumerate(texts):
+        want = [unit_id(u) for u in D.units(text)]
+        assert D.unit_ids(text)[0].tolist() == want, text
+        assert together.ids[together.bounds[i] : together.bounds[i + 1]].tolist() == want, text
     # the sets are distinct and sorted, as np.unique would give them
     rng = np.random.default_rng(5)
     for size in (0, 1, 2, 7, 400):
         values = rng.integers(0, 50, size).astype(np.uint32)
         assert np.array_equal(D.distinct_sorted(values), np.unique(values))
     for text in SHINGLE_TEXTS:
-        assert np.array_equal(D.shingle_ids(text, 5), np.unique(D.batch_shingle_ids([text], 5)[0]))
+        assert np.array_equal(
+            D.shingle_ids(text, 5), np.unique(D.batch_shingle_ids(D.batch_units([text]), 5)[0])
+        )
 
 
 def test_a_batch_keys_each_text_as_it_would_alone():
@@ -173,7 +211,7 @@ def test_a_batch_keys_each_text_as_it_would_alone():
         "\x00null\x00 inside",
     ]
     texts = texts * 3
-    values, bounds = D.batch_shingle_hashes(texts, 5, 4)
+    values, bounds = D.batch_shingle_hashes(D.batch_units(texts), 5, 4)
     signatures = D.batch_minhash(values, bounds, 128, 1)
     keys = D.batch_band_keys(signatures, 16, 8)
     for i, text in enumerate(texts):
@@ -199,7 +237,7 @@ def test_pairs_of_packed_shingle_sets_get_their_exact_jaccard():
         "北京市今天发布了新的地铁线路规划，市民可以在网上查询。",
         "",
     ]
-    values, bounds = D.batch_shingle_hashes(texts, 3, 2)
+    values, bounds = D.batch_shingle_hashes(D.batch_units(texts), 3, 2)
     packed = _packed_column(values, bounds, HASH)
     pairs = [(i, j) for i in range(len(texts)) for j in range(len(texts))]
     a, b = zip(*pairs)

@@ -6,7 +6,6 @@ pairs from those hashes."""
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -36,22 +35,20 @@ def _dedup_key_batches(batches: Iterator[pa.RecordBatch], config: dict) -> Itera
     for batch in batches:
         texts = [t or "" for t in batch.column("text").to_pylist()]
         url_keys = [dedup.normalize_url(u) for u in batch.column("url").to_pylist()]
-        exact_keys = [
-            hashlib.blake2b(dedup.exact_text(t).encode("utf-8"), digest_size=16).hexdigest()
-            for t in texts
-        ]
+        units = dedup.batch_units(texts)  # one pass gives the exact texts and the shingles
+        exact_keys = dedup.batch_exact_keys(units)
         # The near-duplicate keys of the whole batch at once (numpy, no call per document).
         # Shingle units follow the script, not a language column (udfs.dedup).
         empty = np.zeros(len(texts), dtype=bool)
         if method == "minhash":
-            values, bounds = dedup.batch_shingle_hashes(texts, n_en, n_zh)
+            values, bounds = dedup.batch_shingle_hashes(units, n_en, n_zh)
             signatures = dedup.batch_minhash(values, bounds, config["num_perm"], config["seed"])
             band_rows = dedup.batch_band_keys(signatures, config["bands"], config["rows"])
             shingles = _packed_column(values, bounds, HASH)
             simhashes = pa.nulls(len(texts), pa.int64())
             empty = np.diff(bounds) == 0
         elif method == "simhash":
-            ids, bounds = dedup.batch_shingle_ids(texts, n_en, n_zh)
+            ids, bounds = dedup.batch_shingle_ids(units, n_en, n_zh)
             fingerprints = [
                 dedup.simhash(dedup.distinct_sorted(ids[a:b]))
                 for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())

@@ -56,7 +56,11 @@ KEY_COLUMNS = ("_url_key", "_exact_key", "_bands", "_shingles", "_simhash")
 # 5: shingle ids by position-free prefix hashes (batched per Arrow batch), band keys by a
 #    polynomial of their rows with fmix64 instead of xxh64.
 # 6: _shingles packed as binary (4 bytes a hash) instead of array<int>.
-KEY_VERSION = 6
+# 7: a word's unit id is the polynomial of its code points (not xxh64 of its UTF-8); the
+#    exact key hashes the exact text in UTF-32-LE, taken from the shingle pass, whose fold
+#    puts a space where punctuation was (a combining mark after it no longer joins the
+#    letter before it, as in plain NFKC).
+KEY_VERSION = 7
 # What the key columns depend on: an index built with other values is rebuilt.
 KEY_SETTINGS = (
     "near_method",

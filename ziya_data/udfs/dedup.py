@@ -4,14 +4,15 @@ a candidate pair.
 
 Shingles are hashed without building their strings (`batch_shingle_ids`): each unit (a
 CJK character, or a word of another script; see "shingles" below, no language needed)
-gets a 64-bit id (a CJK character's code point, xxh64 of a word), a shingle's id is the
-position-free polynomial of its units' mixed ids modulo 2**64 (rules.ngrams), finished
-with MurmurHash3's 64-bit mixer. Equal shingles get equal ids; `shingles` keeps the
+gets a 64-bit id (a CJK character's code point, the position-free polynomial of a word's
+code points), a shingle's id is the position-free polynomial of its units' mixed ids
+modulo 2**64 (rules.ngrams), finished with MurmurHash3's 64-bit mixer. Equal shingles get equal ids; `shingles` keeps the
 string definition the tests hold the ids to.
 
-Batches: the dedup job keys an Arrow batch of texts at once. Their units are laid end to
-end and shingled, de-duplicated, MinHashed and banded by numpy over the whole batch
-(`batch_*`), with no Python call per document; the one-text functions are batches of one.
+Batches: the dedup job keys an Arrow batch of texts at once. Their code points are folded,
+classified into units and exact texts, and the units shingled, de-duplicated, MinHashed
+and banded by numpy over the whole batch (`batch_*`), with no Python work per character
+or shingle; the one-text functions are batches of one.
 
 Stability: MinHash is datasketch's `affine32` scheme with datasketch's permutations for
 the configured seed, over the 32-bit shingle hashes (the ids' top halves); a test holds
@@ -24,13 +25,14 @@ texts match and a short text never matches everything.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import cache
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-import xxhash
 
 from ziya_data.udfs.rules.ngrams import fmix64
 
@@ -93,13 +95,13 @@ def _normalize_parsed_url(url: str) -> str | None:
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
-def _punctuation_pattern() -> re.Pattern:
-    """Spaces and the punctuation of the ASCII, General Punctuation, CJK and full-width
-    blocks that `exact_text` removes anyway, NFKC maps to removed characters only, and
-    that never combine with a neighbour: removing them before NFKC gives what removing
-    them after would."""
+def _punctuation_chars() -> list[str]:
+    """The punctuation of the ASCII, General Punctuation, CJK and full-width blocks that
+    `exact_text` removes anyway, NFKC maps to removed characters only, and that never
+    combine with a neighbour: a space in their place before NFKC gives what removing
+    them after it would."""
     blocks = ((0x21, 0x80), (0x2000, 0x2070), (0x3000, 0x3040), (0xFF01, 0xFF66))
-    chars = [
+    return [
         c
         for start, end in blocks
         for c in map(chr, range(start, end))
@@ -108,10 +110,10 @@ def _punctuation_pattern() -> re.Pattern:
         and unicodedata.category(c)[0] != "M"
         and not _NOT_WORD.sub("", unicodedata.normalize("NFKC", c))
     ]
-    return re.compile("[\\s" + "".join(re.escape(c) for c in chars) + "]+")
 
 
-_PUNCTUATION = _punctuation_pattern()
+# Spaces and that punctuation, which _fold turns into a space.
+_PUNCTUATION = re.compile("[\\s" + "".join(re.escape(c) for c in _punctuation_chars()) + "]+")
 _ASCII_NOT_WORD = bytes(b for b in range(128) if not chr(b).isalnum())
 _ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 
@@ -119,15 +121,11 @@ _ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnop
 def exact_text(text: str) -> str:
     """The text with punctuation, symbols, emoji and whitespace removed, case and width
     folded (NFKC, casefold): pages that differ only in those count as the same (Ziya2's
-    exact dedup)."""
+    exact dedup). It is the text's shingle units end to end (units() below), and the
+    dedup job takes it from the same pass (batch_units)."""
     if text.isascii():  # its own NFKC form: bytes in, a table lowers and deletes
         return text.encode("ascii").translate(_ASCII_LOWER, _ASCII_NOT_WORD).decode("ascii")
-    # Punctuation removed first leaves NFKC a shorter text that is mostly normal already
-    # (Chinese once its full-width punctuation is gone): the quick check passes it as it is.
-    text = _PUNCTUATION.sub("", text)
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    text = text.casefold()
+    text = _fold(text)
     return text if text.isalnum() else _NOT_WORD.sub("", text)  # isalnum: all \w but _
 
 
@@ -208,33 +206,6 @@ def shingles(text: str, n_words: int, n_chars: int | None = None) -> set[str]:
     return {" ".join(u[i : i + n]) for i in range(len(u) - n + 1)}
 
 
-# Word -> id, per process. Keys are words as found (str) or, from ASCII texts, their
-# lowercased bytes; both give xxh64 of the folded UTF-8 word.
-_WORD_IDS: dict[str | bytes, int] = {}
-_WORD_IDS_MAX = 1 << 20
-
-
-def _word_ids(words: list) -> np.ndarray:
-    # Words repeat (Zipf): the cache saves most hash calls, and only new words are hashed.
-    new = set(words).difference(_WORD_IDS)
-    if len(_WORD_IDS) + len(new) > _WORD_IDS_MAX:
-        _WORD_IDS.clear()  # a batch's own words always stay until it is done
-        new = set(words)
-    for word in new:
-        folded = word if isinstance(word, bytes) else word.encode("utf-8", "surrogatepass")
-        _WORD_IDS[word] = xxhash.xxh64_intdigest(folded)
-    return np.fromiter(map(_WORD_IDS.__getitem__, words), dtype=np.uint64, count=len(words))
-
-
-# ASCII: letters lowered, digits kept, everything else a space.
-_ASCII_WORD_CHARS = bytes(c if c < 128 and chr(c).isalnum() else ord(" ") for c in _ASCII_LOWER)
-
-
-def _ascii_words(text: str) -> list[bytes]:
-    """units() of an ASCII text, as bytes (a table and a split)."""
-    return text.encode("ascii").translate(_ASCII_WORD_CHARS).split()
-
-
 def _segment_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """starts[i], starts[i] + 1, ..., starts[i] + counts[i] - 1 for every i, end to end."""
     total = int(counts.sum())
@@ -244,76 +215,108 @@ def _segment_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return skip + np.arange(total, dtype=np.int64)
 
 
-def _general_unit_ids(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(unit ids, units per text, CJK units per text) of any texts: folded, laid end to
-    end with a space between (a separator, so no word spans two texts), classified by
-    code point in one pass."""
-    folded = [_fold(t) for t in texts]
-    joined = " ".join(folded)
+@cache
+def _spaced_code_points() -> np.ndarray:
+    """Bool per code point: the characters _PUNCTUATION matches (whitespace, the
+    punctuation _punctuation_chars lists), which the fold turns into a space."""
+    table = np.zeros(0x110000, dtype=bool)
+    table[[c for c in range(0x3001) if chr(c).isspace()]] = True  # U+3000 is the last
+    table[[ord(c) for c in _punctuation_chars()]] = True
+    return table
+
+
+def _batch_fold(texts: list[str]) -> list[str]:
+    """_fold of every text, the punctuation replaced for all texts at once by numpy over
+    their code points (the regex costs about 60 ns a character on Chinese text)."""
+    joined = " ".join(texts)
     code_points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    text_starts = np.concatenate(([0], np.cumsum([len(f) + 1 for f in folded])[:-1]))
+    code_points = np.where(_spaced_code_points()[code_points], np.uint32(32), code_points)
+    spaced = code_points.tobytes().decode("utf-32-le", "surrogatepass")
+    folded, start = [], 0
+    for text in texts:
+        part = spaced[start : start + len(text)]
+        start += len(text) + 1
+        if not part.isascii() and not unicodedata.is_normalized("NFKC", part):
+            part = unicodedata.normalize("NFKC", part)
+        folded.append(part.casefold())
+    return folded
+
+
+class Units(NamedTuple):
+    """The shingle units of a batch of texts, end to end."""
+
+    ids: np.ndarray  # mixed 64-bit unit ids; text i's are ids[bounds[i]:bounds[i + 1]]
+    bounds: np.ndarray
+    cjk: np.ndarray  # CJK units per text
+    letters: np.ndarray  # uint32 code points of each text's exact_text, end to end
+    letter_bounds: np.ndarray
+
+
+def batch_units(texts: list[str]) -> Units:
+    """The shingle units of many texts (see above) and their exact texts, by numpy over
+    all their code points: the texts are folded and laid end to end, each followed by a
+    space (a separator, so no word spans two texts), and every code point is classified
+    by a table. A CJK unit's id is its code point, a word's the position-free polynomial
+    of its code points (rules.ngrams.segment_hashes); both are mixed by fmix64. The
+    letters (the code points that are not separators) are each text's exact_text."""
+    from ziya_data.udfs.rules.ngrams import segment_hashes
+
+    folded = _batch_fold(texts)
+    code_points = np.frombuffer(
+        "".join(f + " " for f in folded).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+    )
+    lengths = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded)) + 1
+    text_starts = np.cumsum(lengths) - lengths
     kinds = _unit_classes()[code_points]
-    cjk_at = np.flatnonzero(kinds == _CJK_UNIT)
     word = kinds == _WORD_CHAR
-    starts = np.flatnonzero(word & ~np.concatenate(([False], word[:-1])))
-    ends = np.flatnonzero(word & ~np.concatenate((word[1:], [False]))) + 1
-    words = [joined[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
-    at = np.concatenate((cjk_at, starts))
-    ids = np.concatenate((code_points[cjk_at].astype(np.uint64), _word_ids(words)))
-    order = np.argsort(at, kind="stable")
-    text_of = np.searchsorted(text_starts, at[order], side="right") - 1
-    units = np.bincount(text_of, minlength=len(texts))
-    cjk = np.bincount(np.searchsorted(text_starts, cjk_at, side="right") - 1, minlength=len(texts))
-    return ids[order], units, cjk
+    word_start = word.copy()
+    word_start[1:] &= ~word[:-1]
+    word_end = word.copy()  # the last character of a word (a text ends with a space)
+    word_end[:-1] &= ~word[1:]
+    is_unit = word_start | (kinds == _CJK_UNIT)
+    at = np.flatnonzero(is_unit)
+    ids = code_points[at].astype(np.uint64)
+    starts = np.flatnonzero(word_start)
+    ids[word_start[at]] = segment_hashes(code_points, starts, np.flatnonzero(word_end) + 1 - starts)
+    is_letter = kinds != _SEPARATOR
+
+    def per_text(mask: np.ndarray) -> np.ndarray:
+        if not len(texts):
+            return np.zeros(0, dtype=np.int64)
+        return np.add.reduceat(mask, text_starts, dtype=np.int64)
+
+    bounds = np.concatenate(([0], np.cumsum(per_text(is_unit))))
+    letter_bounds = np.concatenate(([0], np.cumsum(per_text(is_letter))))
+    cjk = per_text(kinds == _CJK_UNIT)
+    return Units(fmix64(ids), bounds, cjk, code_points[is_letter], letter_bounds)
 
 
-def batch_unit_ids(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The shingle units of many texts as (mixed 64-bit ids laid end to end, bounds: text
-    i's units are ids[bounds[i]:bounds[i + 1]], CJK units per text). A CJK unit's id is
-    its code point, a word's xxh64 of its folded UTF-8. ASCII texts (most English) take
-    a byte path to the same ids."""
-    n = len(texts)
-    is_ascii = np.fromiter((t.isascii() for t in texts), dtype=bool, count=n)
-    units = np.zeros(n, dtype=np.int64)
-    cjk = np.zeros(n, dtype=np.int64)
-    parts = []
-    ascii_at = np.flatnonzero(is_ascii)
-    if len(ascii_at):
-        words = [_ascii_words(texts[i]) for i in ascii_at.tolist()]
-        units[ascii_at] = [len(w) for w in words]
-        parts.append((ascii_at, _word_ids([w for ws in words for w in ws])))
-    general_at = np.flatnonzero(~is_ascii)
-    if len(general_at):
-        ids, counts, cjk_counts = _general_unit_ids([texts[i] for i in general_at.tolist()])
-        units[general_at], cjk[general_at] = counts, cjk_counts
-        parts.append((general_at, ids))
-    bounds = np.concatenate(([0], np.cumsum(units)))
-    out = np.empty(int(bounds[-1]), dtype=np.uint64)
-    for at, ids in parts:  # each group's units to their texts' places
-        out[_segment_positions(bounds[at], units[at])] = ids
-    return fmix64(out), bounds, cjk
+def batch_exact_keys(units: Units) -> list[str]:
+    """Each text's exact key: BLAKE2b-128 (hex) of its exact_text in UTF-32-LE."""
+    data = memoryview(units.letters.astype("<u4", copy=False)).cast("B")
+    at = (units.letter_bounds * 4).tolist()
+    return [hashlib.blake2b(data[a:b], digest_size=16).hexdigest() for a, b in zip(at[:-1], at[1:])]
 
 
 def unit_ids(text: str) -> tuple[np.ndarray, int]:
     """(a 64-bit id per shingle unit of `text`, how many units are CJK characters)."""
-    ids, _, cjk = batch_unit_ids([text])
-    return ids, int(cjk[0])
+    units = batch_units([text])
+    return units.ids, int(units.cjk[0])
 
 
-def batch_shingle_ids(texts: list[str], n_words: int, n_chars: int | None = None):
-    """(the 64-bit id of every shingle, repeats included, laid end to end; bounds per
-    text). A shingle's id is the position-free polynomial of its units' ids
+def batch_shingle_ids(units: Units, n_words: int, n_chars: int | None = None):
+    """(the 64-bit id of every shingle of a batch's units, repeats included, laid end to
+    end; bounds per text). A shingle's id is the position-free polynomial of its units' ids
     (rules.ngrams.prefix_hashes: sum of id_k * BASE**k), finished with fmix64; a text
     shorter than its shingle size is one shingle of all its units."""
     from ziya_data.udfs.rules.ngrams import window_hashes
 
-    ids, bounds, cjk = batch_unit_ids(texts)
-    units = np.diff(bounds)
+    per_text = np.diff(units.bounds)
     n_chars = n_words if n_chars is None else n_chars
-    width = np.minimum(np.where(2 * cjk > units, n_chars, n_words), units)
-    count = np.where(units > 0, units - width + 1, 0)
-    at = _segment_positions(bounds[:-1], count)
-    shingle = window_hashes(ids, at, np.repeat(width, count))
+    width = np.minimum(np.where(2 * units.cjk > per_text, n_chars, n_words), per_text)
+    count = np.where(per_text > 0, per_text - width + 1, 0)
+    at = _segment_positions(units.bounds[:-1], count)
+    shingle = window_hashes(units.ids, at, np.repeat(width, count))
     return fmix64(shingle), np.concatenate(([0], np.cumsum(count)))
 
 
@@ -326,12 +329,12 @@ def _distinct_per_text(values: np.ndarray, bounds: np.ndarray, bits: int):
     return keys & np.uint64((1 << bits) - 1), np.concatenate(([0], np.cumsum(counts)))
 
 
-def batch_shingle_hashes(texts: list[str], n_words: int, n_chars: int | None = None):
+def batch_shingle_hashes(units: Units, n_words: int, n_chars: int | None = None):
     """(distinct 32-bit shingle hashes per text, sorted, end to end as uint32; bounds):
     the ids' top halves. MinHash hashes these values and candidate pairs are verified
     with them (exact Jaccard of these sets), so verification needs no text and an
     incremental run needs only what the index stores."""
-    ids, bounds = batch_shingle_ids(texts, n_words, n_chars)
+    ids, bounds = batch_shingle_ids(units, n_words, n_chars)
     values, bounds = _distinct_per_text(ids >> np.uint64(32), bounds, 32)
     return values.astype(np.uint32), bounds
 
@@ -348,12 +351,12 @@ def distinct_sorted(values: np.ndarray) -> np.ndarray:
 
 def shingle_ids(text: str, n_words: int, n_chars: int | None = None) -> np.ndarray:
     """Distinct 64-bit ids of the shingles of one text, sorted (SimHash votes with these)."""
-    return distinct_sorted(batch_shingle_ids([text], n_words, n_chars)[0])
+    return distinct_sorted(batch_shingle_ids(batch_units([text]), n_words, n_chars)[0])
 
 
 def shingle_hashes(text: str, n_words: int, n_chars: int | None = None) -> np.ndarray:
     """batch_shingle_hashes of one text."""
-    return batch_shingle_hashes([text], n_words, n_chars)[0]
+    return batch_shingle_hashes(batch_units([text]), n_words, n_chars)[0]
 
 
 def jaccard(a: set, b: set) -> float:

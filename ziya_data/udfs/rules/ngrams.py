@@ -89,6 +89,22 @@ def window_hashes(ids, starts, widths):
         return (prefix[starts + widths] - prefix[starts]) * inverse[starts]
 
 
+def segment_hashes(ids, starts, lengths):
+    """window_hashes of segments that do not overlap (a text's words in its characters),
+    with powers only as long as the longest segment: each id times BASE**(its place in
+    its segment), summed per segment. Every length must be at least 1."""
+    import numpy as np
+
+    if not len(starts):
+        return np.zeros(0, dtype=np.uint64)
+    firsts = np.cumsum(lengths) - lengths  # each segment's first term
+    place = np.arange(int(firsts[-1] + lengths[-1])) - np.repeat(firsts, lengths)
+    powers, _ = _powers(int(lengths.max()) + 1)
+    with np.errstate(over="ignore"):
+        terms = ids[place + np.repeat(starts, lengths)].astype(np.uint64) * powers[place]
+    return np.add.reduceat(terms, firsts)
+
+
 def ngram_profiles(ids, lengths, bounds, n: int):
     """The n-gram profile of every document [bounds[i], bounds[i+1]) of the units `ids`
     (with character `lengths`), and per unit whether the n-gram starting there is

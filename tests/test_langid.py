@@ -113,3 +113,33 @@ def test_langdetect_rs_matches_langdetect_on_shared_data():
     ]
     texts += [t[:3000] for t in rng.sample(bbc, 100)]
     _parity(texts)
+
+
+def test_script_views_of_a_batch_equal_the_regular_expression_definition():
+    """The numpy views (all texts classified at once) equal the rule written with regular
+    expressions, text by text, on random mixes of CJK, other letters, digits, marks,
+    punctuation and lone surrogates, texts longer than langdetect reads among them."""
+    import re
+
+    cjk_class = (
+        "[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
+        "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]"
+    )
+    cjk, word = re.compile(cjk_class), re.compile(f"(?:(?!{cjk_class})[^\\W\\d_])+")
+
+    def by_regex(text):
+        head = text[: langid.MAX_CHARS]
+        units = len(cjk.findall(head))
+        if not units:
+            return text
+        rest = cjk.sub(" ", head)
+        words = len(word.findall(rest))
+        if not words:
+            return text
+        return word.sub(" ", head) if units >= words else rest
+
+    rng = random.Random(5)
+    pool = list("ab Zé中國カ한ー・0９²_ -,。\n\u0301\ud800𠀀ǅ")
+    texts = ["", "中", "a", "中a", "a中", "中" * 6 + "x" * (langid.MAX_CHARS + 3)]
+    texts += ["".join(rng.choice(pool) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    assert langid.script_views(texts) == [by_regex(t) for t in texts]

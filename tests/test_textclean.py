@@ -129,3 +129,11 @@ def test_clean_document_reports_operations_and_measures():
     assert T.clean_document(unchanged) == T.CleanResult(
         unchanged, "en", T.clean_document(unchanged).lang_score, 53, 53, []
     )
+    # a batch gives each document what it gets alone, whatever stops where
+    batch = [
+        "\ufeff<p>今天天氣很好，我們去公園吧！！！</p> 大家都很開心😀", "ok 👍", "😀😀😀", "",
+        "Der Stadtrat hat gestern einen neuen Plan vorgestellt.", unchanged,
+        "使用 gdm3 启动 X 会话时，你必须安装 menu-xdg 软件包，然后运行 apt-get install 命令。",
+    ]  # fmt: skip
+    assert T.clean_documents(batch) == [T.clean_document(t) for t in batch]
+    assert [r.lang for r in T.clean_documents(batch)] == ["zh", None, None, None, "de", "en", "zh"]

@@ -1,4 +1,4 @@
-"""clean's adapter: every document through udfs.textclean.clean_document."""
+"""clean's adapter: every Arrow batch of documents through udfs.textclean.clean_documents."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ ADDED = pa.schema(
 
 
 def _clean_batches(batches: Iterator[pa.RecordBatch], settings: dict) -> Iterator[pa.RecordBatch]:
-    from ziya_data.udfs.textclean import clean_document
+    from ziya_data.udfs.textclean import clean_documents
 
     for batch in batches:
         texts = batch.column("text").to_pylist()
-        results = [clean_document(t or "", **settings) for t in texts]
+        results = clean_documents([t or "" for t in texts], **settings)
         changed = [r.text is not None and r.text != t for r, t in zip(results, texts)]
         columns = {n: batch.column(n) for n in batch.schema.names if n not in ADDED.names}
         columns["lang"] = pa.array([r.lang for r in results], pa.string())
@@ -39,6 +39,6 @@ def _clean_batches(batches: Iterator[pa.RecordBatch], settings: dict) -> Iterato
 
 
 def cleaner(settings: dict) -> Callable:
-    """mapInArrow function applying `udfs.textclean.clean_document(**settings)` to `text`:
+    """mapInArrow function applying `udfs.textclean.clean_documents(**settings)` to `text`:
     the input's columns plus ADDED."""
     return functools.partial(_clean_batches, settings=settings)

@@ -25,6 +25,7 @@ are at least half Han characters is `zh`, scored by that Han share.
 
 from __future__ import annotations
 
+import functools
 import re
 
 SEED = 0
@@ -80,54 +81,92 @@ def _decide(text: str, langs) -> tuple[str | None, float]:
 
 
 # Han, Kana and Hangul: scripts written without spaces, where one character is one unit.
-_CJK_CLASS = (
-    "[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]"
-)
-_CJK = re.compile(_CJK_CLASS)
-# A word of any other script: letters that are not CJK ("HP" in 喜欢HP这个牌子).
-_WORD = re.compile(f"(?:(?!{_CJK_CLASS})[^\\W\\d_])+")
+_CJK_RANGES = (
+    (0x3040, 0x3100), (0x31F0, 0x3200), (0xFF66, 0xFFA0), (0x1100, 0x1200), (0x3130, 0x3190),
+    (0xAC00, 0xD7B0), (0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x30000),
+)  # fmt: skip
+_OTHER, _CJK_CHAR, _LETTER_CHAR = 0, 1, 2
+
+
+@functools.cache
+def _script_classes():
+    """Code point -> CJK character, a letter of another script (a regex's [^\\W\\d_]:
+    alphanumeric but not a decimal digit), or other."""
+    import numpy as np
+
+    table = np.zeros(0x110000, dtype=np.uint8)
+    table[[c for c in range(0x110000) if chr(c).isalnum() and not chr(c).isdecimal()]] = (
+        _LETTER_CHAR
+    )
+    for start, end in _CJK_RANGES:
+        table[start:end] = _CJK_CHAR
+    return table
+
+
+def script_views(texts: list[str]) -> list[str]:
+    """What langdetect is given for each text: the text itself when it is written in one
+    kind of script, else the part in the script that holds most of it. A text mixing CJK
+    characters with words of another script (Chinese with English names, commands,
+    product codes) counts each CJK character as one unit and each other word (a run of
+    letters) as one; the larger side is judged alone, the other's units each a space.
+    langdetect's character n-grams would otherwise let a few English words outvote a
+    Chinese text (a Debian fortune quoting `apt-get install menu-xdg` came out
+    Norwegian). Only the first MAX_CHARS characters count, as langdetect reads no more.
+    All texts are classified at once by numpy over their code points."""
+    import numpy as np
+
+    if not texts:
+        return []
+    heads = [t[:MAX_CHARS] for t in texts]
+    joined = "".join(h + " " for h in heads)  # a space after each: no word spans two
+    code_points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    kinds = _script_classes()[code_points]
+    is_cjk = kinds == _CJK_CHAR
+    is_letter = kinds == _LETTER_CHAR
+    word_start = is_letter.copy()
+    word_start[1:] &= ~is_letter[:-1]
+    lengths = np.fromiter(map(len, heads), dtype=np.int64, count=len(heads)) + 1
+    starts = np.cumsum(lengths) - lengths
+    cjk = np.add.reduceat(is_cjk, starts, dtype=np.int64).tolist()
+    words = np.add.reduceat(word_start, starts, dtype=np.int64).tolist()
+    views = []
+    for i, text in enumerate(texts):
+        if not cjk[i] or not words[i]:
+            views.append(text)
+            continue
+        part = slice(starts[i], starts[i] + lengths[i] - 1)
+        if cjk[i] >= words[i]:  # each word a space
+            keep = ~is_letter[part] | word_start[part]
+            view = np.where(is_letter[part], np.uint32(32), code_points[part])[keep]
+        else:  # each CJK character a space
+            view = np.where(is_cjk[part], np.uint32(32), code_points[part])
+        views.append(view.tobytes().decode("utf-32-le", "surrogatepass"))
+    return views
 
 
 def script_view(text: str) -> str:
-    """What langdetect is given: the text itself when it is written in one kind of script,
-    else the part in the script that holds most of it. A text mixing CJK characters with
-    words of another script (Chinese with English names, commands, product codes) counts
-    each CJK character as one unit and each other word as one; the larger side is judged
-    alone. langdetect's character n-grams would otherwise let a few English words
-    outvote a Chinese text (a Debian fortune quoting `apt-get install menu-xdg` came out
-    Norwegian)."""
-    head = text[:MAX_CHARS]
-    cjk = len(_CJK.findall(head))
-    if not cjk:
-        return text
-    rest = _CJK.sub(" ", head)
-    words = len(_WORD.findall(rest))
-    if not words:
-        return text
-    if cjk >= words:
-        return _WORD.sub(" ", head)
-    return rest
+    """script_views of one text."""
+    return script_views([text])[0]
 
 
 def detect(text: str, backend: str = "langdetect-rs") -> tuple[str | None, float]:
     """(language, probability) of `text`; (None, 0.0) when it has no letters to judge."""
-    mod = _module(backend)
-    view = script_view(text)
-    try:
-        langs = mod.detect_langs(view)
-    except mod.LangDetectException:
-        return None, 0.0
-    return _decide(view, langs)
+    return detect_many([text], backend)[0]
 
 
 def detect_many(texts: list[str], backend: str = "langdetect-rs") -> list[tuple[str | None, float]]:
-    if backend == "langdetect-rs":
-        mod = _module(backend)
-        views = [script_view(t) for t in texts]
-        results = mod.detect_langs_batch(views)
-        return [(None, 0.0) if r is None else _decide(v, r) for v, r in zip(views, results)]
-    return [detect(t, backend) for t in texts]
+    """detect() of every text, their script views made at once. langdetect-rs's own batch
+    call is not used: it spreads a batch over threads, which on an executor whose cores
+    are all busy costs more CPU (measured 1.19 s against 1.06 s for 20,000 texts)."""
+    mod = _module(backend)
+    views = script_views(texts)
+    found = []
+    for view in views:
+        try:
+            found.append(_decide(view, mod.detect_langs(view)))
+        except mod.LangDetectException:
+            found.append((None, 0.0))
+    return found
 
 
 def detect_raw(text: str, backend: str) -> list[tuple[str, float]] | None:

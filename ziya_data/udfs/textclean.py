@@ -1,6 +1,6 @@
 """Text repair and junk removal for the clean step (the Ziya2 paper's DP step).
 
-Each operation is one function from text to text; `clean_document` applies them in
+Each operation is one function from text to text; `clean_documents` applies them in
 order and reports which ones changed the document. Order matters:
 
  1. strip_bom            byte-order marks at the start
@@ -323,29 +323,40 @@ class CleanResult(NamedTuple):
     operations: list[str]
 
 
-def clean_document(
-    text: str,
+def clean_documents(
+    texts: Sequence[str],
     *,
     languages: Sequence[str] = ("zh", "en"),
     min_lang_score: float = 0.6,
     min_chars: int = 20,
     langid_backend: str = "langdetect-rs",
     opencc_config: str = "t2s",
-) -> CleanResult:
-    """The whole clean step's work for one document, as far as it is worth doing: junk
+) -> list[CleanResult]:
+    """The whole clean step's work for many documents, as far as it is worth doing: junk
     removal (steps 1-7), then language identification only for a text of at least
-    `min_chars` characters, then the language's own steps (8-11) only for a language in
-    `languages` detected with at least `min_lang_score`. The job rejects a document that
-    stopped early, so the limits only spare work (and keep a two-word reply from being
-    given a language)."""
+    `min_chars` characters (their script views made at once: langid.detect_many), then
+    the language's own steps (8-11) only for a language in `languages` detected with at
+    least `min_lang_score`. The job rejects a document that stopped early, so the limits
+    only spare work (and keep a two-word reply from being given a language)."""
     from ziya_data.udfs import langid
 
-    cleaned, ops = pre_language(text)
-    pre_chars = content_length(cleaned)
-    if pre_chars == 0 or pre_chars < min_chars:
-        return CleanResult(None, None, 0.0, pre_chars, None, ops)
-    lang, score = langid.detect(cleaned, langid_backend)
-    if lang is None or score < min_lang_score or lang not in languages:
-        return CleanResult(None, lang, score, pre_chars, None, ops)
-    cleaned, post_ops = post_language(cleaned, lang, opencc_config)
-    return CleanResult(cleaned, lang, score, pre_chars, content_length(cleaned), ops + post_ops)
+    junk_free = [pre_language(text) for text in texts]
+    pre_chars = [content_length(cleaned) for cleaned, _ in junk_free]
+    judged = [i for i, n in enumerate(pre_chars) if n and n >= min_chars]
+    found = dict(zip(judged, langid.detect_many([junk_free[i][0] for i in judged], langid_backend)))
+    results = []
+    for i, (cleaned, ops) in enumerate(junk_free):
+        lang, score = found.get(i, (None, 0.0))
+        if i not in found or lang is None or score < min_lang_score or lang not in languages:
+            results.append(CleanResult(None, lang, score, pre_chars[i], None, ops))
+            continue
+        cleaned, post_ops = post_language(cleaned, lang, opencc_config)
+        results.append(
+            CleanResult(cleaned, lang, score, pre_chars[i], content_length(cleaned), ops + post_ops)
+        )
+    return results
+
+
+def clean_document(text: str, **settings) -> CleanResult:
+    """clean_documents of one document."""
+    return clean_documents([text], **settings)[0]

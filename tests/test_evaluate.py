@@ -39,6 +39,9 @@ def test_informativeness_measures():
     assert quality.distinct_3gram_share("a b c d e", "en") == 1.0
     # a b a b a b: 3-grams (a,b,a) (b,a,b) x2 each -> 2 distinct of 4
     assert quality.distinct_3gram_share("a b a b a b", "en") == 0.5
+    # zh: characters, spaces left out: 8 3-grams, 今天天 and 天天气 twice
+    assert quality.distinct_3gram_share("今天 天气很好\n今天天气", "zh") == 0.75
+    assert quality.distinct_3gram_share("今天", "zh") == 1.0
     assert quality.compression_ratio("spam " * 200) < quality.compression_ratio(EN_CLEAN)
 
 
@@ -49,6 +52,22 @@ def test_measures_count_privacy_toxic_ads_and_html():
     assert m["advertising"] == 1
     assert m["html"] == 3  # <div>, </div>, &nbsp;
     assert quality.doc_measures(EN_CLEAN, "en", LEX["en"], TOPICS)["privacy"] == 0
+
+
+def test_privacy_matches_line_by_line_equal_the_whole_texts_matches():
+    """Only lines that can hold a match are searched; the count equals the patterns' over
+    the whole text, on random texts of digits, separators, '@' and line breaks."""
+    import random
+
+    from ziya_data.udfs import rules
+
+    rng = random.Random(1)
+    pool = list("0123456789 -+()@.abcX\n")
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 80))) for _ in range(5000)]
+    texts.append("call 13812345678\nor mail a@b.cn\nID 11010519491231002X")
+    counts = [quality.privacy_matches(t) for t in texts]
+    assert counts == [sum(len(p.find(t)) for p in rules.PII_RULES) for t in texts]
+    assert counts[-1] == 3 and sum(counts) > 300  # the draw holds many matches
 
 
 def test_topic_by_keyword_lexicons():

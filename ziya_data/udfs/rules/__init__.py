@@ -33,7 +33,7 @@ from ziya_data.udfs.rules.lexicon import (
     load_word_lists,
 )
 from ziya_data.udfs.rules.ngrams import NgramProfile, ngram_profiles
-from ziya_data.udfs.rules.pii import PII_RULES, luhn_ok, mask_pii, valid_cn_id
+from ziya_data.udfs.rules.pii import PII_RULES, luhn_ok, mask_pii, may_hold_pii, valid_cn_id
 from ziya_data.udfs.rules.registry import (
     LEVELS,
     REGISTRY,
@@ -47,6 +47,6 @@ __all__ = [
     "CATEGORIES", "LEVELS", "PII_RULES", "REGISTRY", "TERMINAL_MARKS", "TOO_SHORT_AFTER_FILTER",
     "Doc", "Lexicon", "NgramProfile", "Outcome", "Rule", "Settings", "WordListError",
     "apply_rules", "apply_rules_batch", "default_lexicon", "default_thresholds",
-    "is_navigation_line", "load_word_lists", "luhn_ok", "mask_pii", "ngram_profiles",
+    "is_navigation_line", "load_word_lists", "luhn_ok", "mask_pii", "may_hold_pii", "ngram_profiles",
     "rule_table", "seed_ngram_profiles", "valid_cn_id",
 ]  # fmt: skip

@@ -46,8 +46,9 @@ RUST_BACKENDS = ("jieba-rs", "jieba-next")
 def test_fast_cut_gives_jiebas_tokens(backend):
     """zh_words hands only jieba's blocks to the Rust backend (tokenizers._cut_no_hmm); it
     must give what jieba's own lcut gives, on the awkward cases too: letters and digits
-    inside Chinese, hyphens (inside jieba's blocks, outside ours), CJK characters beyond
-    jieba's range (inside jieba-rs's), runs of spaces, tabs, full-width marks, emoji."""
+    inside Chinese, hyphens, CJK characters beyond
+    jieba's range (inside jieba-rs's), runs of spaces, tabs, full-width marks, emoji. So
+    must the per-text cutter, which hands jieba-rs whole texts."""
     rng = random.Random(11)
     awkward = list("中文分词测试北京大学生活动-_.%&#+ aZ9\t\n\u3000㐀鿐豈𠀀😀，。!?、·—…Àé")
     texts = [prose.zh_document(rng) for _ in range(100)] + [
@@ -65,6 +66,7 @@ def test_fast_cut_gives_jiebas_tokens(backend):
     for text in texts:
         expected = [w for w in reference.lcut(text, HMM=False) if not w.isspace()]
         assert tokenizers.zh_words(text, backend) == expected, text[:40]
+        assert tokenizers.zh_cutter(backend)(text) == expected, text[:40]
 
 
 @pytest.mark.parametrize("backend", tokenizers.ZH_BACKENDS)
@@ -76,6 +78,15 @@ def test_segmenters_follow_a_user_dictionary(backend, tmp_path):
     assert tokenizers.zh_words(text, backend) == list(text)
     assert tokenizers.zh_words(text, backend, user_words=tokenizers.read_user_dict(str(udict))) == [
         "子曰学而时习之", "，", "不亦说乎"]  # fmt: skip
+    # a word with a hyphen is found (jieba's blocks hold "-"); one with a CJK character
+    # beyond jieba's range is not (its blocks do not hold that character)
+    udict.write_text("COVID-19 100 n\n㐀中 100 n\n", encoding="utf-8")
+    words = tokenizers.read_user_dict(str(udict))
+    text = "新冠COVID-19疫情 㐀中国"
+    expected = ["新", "冠", "COVID-19", "疫情", "㐀", "中国"]
+    assert tokenizers.zh_words(text, backend, user_words=words) == expected
+    assert tokenizers.zh_cutter(backend, words)(text) == expected
+    assert tokenizers.zh_cutter(backend, words)("新冠COVID-19疫情") == expected[:4]
 
 
 def _parity(texts):

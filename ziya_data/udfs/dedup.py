@@ -6,8 +6,8 @@ Shingles are hashed without building their strings (`batch_shingle_ids`): each u
 CJK character, or a word of another script; see "shingles" below, no language needed)
 gets a 64-bit id (a CJK character's code point, the position-free polynomial of a word's
 code points), a shingle's id is the position-free polynomial of its units' mixed ids
-modulo 2**64 (rules.ngrams), finished with MurmurHash3's 64-bit mixer. Equal shingles get equal ids; `shingles` keeps the
-string definition the tests hold the ids to.
+modulo 2**64 (rules.ngrams), finished with MurmurHash3's 64-bit mixer. Equal shingles
+get equal ids; `shingles` keeps the string definition the tests hold the ids to.
 
 Batches: the dedup job keys an Arrow batch of texts at once. Their code points are folded,
 classified into units and exact texts, and the units shingled, de-duplicated, MinHashed

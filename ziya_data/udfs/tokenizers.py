@@ -153,10 +153,14 @@ def _cut_no_hmm(cut_block: Callable[[str], list[str]], text: str) -> list[str]:
 def zh_words(
     text: str, backend: str = ZH_DEFAULT, hmm: bool = False, user_words: UserWords = ()
 ) -> list[str]:
-    """Chinese words of `text` (whitespace tokens dropped)."""
-    cut_block = None if hmm else _block_cutter(backend, user_words)
-    if cut_block is not None:
-        return _cut_no_hmm(cut_block, text)
+    """Chinese words of `text` (whitespace tokens dropped); HMM off, zh_cutter's words."""
+    if not hmm:
+        return zh_cutter(backend, user_words)(text)
+    return _library_words(text, backend, user_words, hmm)
+
+
+def _library_words(text: str, backend: str, user_words: UserWords, hmm: bool) -> list[str]:
+    """The backend's own cut of the whole text, whitespace tokens dropped."""
     tok = zh_tokenizer(backend, user_words)
     if backend == "jieba-rs":
         return [w for w in tok.cut(text, hmm) if not w.isspace()]
@@ -181,7 +185,7 @@ _CUTTERS: dict[tuple[str, str], Callable[[str], list[str]]] = {}
 
 
 def zh_cutter(backend: str = ZH_DEFAULT, user_words: UserWords = ()) -> Callable[[str], list[str]]:
-    """A function giving one text's Chinese words (zh_words, HMM off), built once per
+    """A function giving one text's Chinese words with the HMM off, built once per
     backend and dictionary: the per-text call skips the backend lookup."""
     key = (backend, user_words)
     cut = _CUTTERS.get(key)
@@ -189,8 +193,10 @@ def zh_cutter(backend: str = ZH_DEFAULT, user_words: UserWords = ()) -> Callable
         cut_block = _block_cutter(backend, user_words)
         if backend == "jieba-rs":
             cut = functools.partial(_cut_whole, zh_tokenizer(backend, user_words).cut, cut_block)
-        elif cut_block is None:  # jieba itself: its own route
-            cut = functools.partial(zh_words, backend=backend, user_words=user_words)
+        elif cut_block is None:  # jieba itself (or jieba-next without Rust): its own route
+            cut = functools.partial(
+                _library_words, backend=backend, user_words=user_words, hmm=False
+            )
         else:
             cut = functools.partial(_cut_no_hmm, cut_block)
         cut = _CUTTERS[key] = cut

@@ -179,3 +179,52 @@ def test_transform_decides_reasons_in_spark_sql(spark):
     )
     assert rows["french"]["_reject_reason"] == "no_language_model"
     assert all(r["ppl"] is None and r["quality_tier"] is None for r in rows.values())
+
+
+def test_tiers_are_exact_ranks_however_the_rows_are_partitioned(spark):
+    """Tier cuts and ppl_quantile from the histogram equal those of a full sort (values
+    spread wider than a bin, with ties), and the same rows in 1 or 7 shuffled partitions
+    get the same tiers; rows a rule rejected are not ranked."""
+    import math
+    import random
+
+    from ziya_data.jobs.filter import FilterConfig, assign_tiers
+    from ziya_data.jobs.runtime import REJECT_DETAIL, REJECT_REASON
+
+    rng = random.Random(11)
+    rows = []
+    for lang, n in (("en", 2001), ("zh", 999)):
+        steps = rng.sample(range(20000), n)  # 1.001 apart at least: over 4 bins
+        values = [10 * 1.001**k for k in steps] + [10 * 1.001**k for k in steps[:40]]  # ties
+        rows += [(f"{lang}{i}", lang, v, None) for i, v in enumerate(values)]
+        rows += [(f"{lang}-rule{i}", lang, 1.5, "doc_too_short") for i in range(30)]
+
+    def expected(lang):
+        ranked = sorted(v for _, g, v, reason in rows if g == lang and reason is None)
+        at = [ranked[max(1, math.ceil(q * len(ranked))) - 1] for q in (0.3, 0.6)]
+        cuts = [ranked[max(1, math.ceil(k / 100 * len(ranked))) - 1] for k in range(1, 100)]
+        return at, cuts
+
+    want = {lang: expected(lang) for lang in ("en", "zh")}
+    schema = f"doc_id string, lang string, ppl double, {REJECT_REASON} string"
+    one = spark.createDataFrame(rows, schema).coalesce(1)
+    seven = spark.createDataFrame(rng.sample(rows, len(rows)), schema).repartition(7)
+    results = []
+    for df in (one, seven):
+        scored = df.withColumn(REJECT_DETAIL, df[REJECT_REASON])
+        got = assign_tiers(scored, FilterConfig()).collect()
+        results.append(
+            {r["doc_id"]: (r["quality_tier"], r["ppl_quantile"], r[REJECT_REASON]) for r in got}
+        )
+    assert results[0] == results[1]
+    for doc_id, lang, ppl, reason in rows:
+        tier, quantile, got_reason = results[0][doc_id]
+        if reason is not None:
+            assert (tier, quantile, got_reason) == (None, None, reason)
+            continue
+        (high, medium), cuts = want[lang]
+        assert tier == ("high" if ppl <= high else "medium" if ppl <= medium else None)
+        assert got_reason == (None if tier else "perplexity_low_quality")
+        assert quantile == sum(c < ppl for c in cuts) / 100
+    tiers = [t for t, _, _ in results[0].values()]
+    assert tiers.count("high") == math.ceil(0.3 * 2041) + math.ceil(0.3 * 1039)

@@ -3,9 +3,11 @@
 
 RF: the rule registry of `udfs.rules` (document, then paragraph, then sentence rules;
 privacy masked). AS: KenLM perplexity per document (token-weighted over paragraphs),
-ranked per language (optionally per language and source) by approximate quantiles, no
-global sort: the lowest `high_quantile` share is tier `high`, up to `medium_quantile` is
-`medium`, the rest is rejected as `perplexity_low_quality` (paper: 30% / 60%).
+ranked per language (optionally per language and source) by quantiles taken from a
+histogram of the scores, no global sort: the lowest `high_quantile` share is tier `high`,
+up to `medium_quantile` is `medium`, the rest is rejected as `perplexity_low_quality`
+(paper: 30% / 60%). The histogram's counts do not depend on how rows are partitioned or
+in which order partial results merge, so the same input always gets the same tiers.
 
 Rules run first and the ranking covers the documents that pass them, so spam and
 menus neither distort the perplexity ranking nor hide behind a perplexity reason: a
@@ -53,7 +55,9 @@ class FilterConfig:
     medium_quantile: float = option(0.6, min=0.0, max=1.0)
     # Rank within language and source instead of within language only.
     rank_by_source: bool = False
-    # percentile_approx accuracy (higher: closer to exact, more memory).
+    # Histogram bins per tenfold of perplexity for the tier cut points: a cut is the
+    # highest perplexity in the bin holding the exact rank, within 10**(1/accuracy) of the
+    # exact quantile (10000: 0.023%). Higher: closer, more bins to count.
     quantile_accuracy: int = option(10000, min=100)
     # Word lists and patterns (<category>.<lang>.txt); empty: the bundled conf/rules.
     rules_dir: str = ""
@@ -140,18 +144,48 @@ def cuts_below(cuts, value, lo: int, hi: int):
     ).otherwise(cuts_below(cuts, value, lo, mid))
 
 
+def cut_points(ranked, groups: list[str], quantiles: list[float], bins_per_decade: int):
+    """Per group, the perplexity at each of `quantiles` of its rows' ranks: the highest
+    perplexity of the log-scale bin holding the row of rank ceil(q * n). Counts and maxima
+    per bin merge the same in any order (percentile_approx's sketches do not: its cut points
+    moved a few rows between runs of the same input), and the bins are few (at most
+    bins_per_decade per tenfold of perplexity per group), so their running totals take a
+    window over a small table, not a sort of the rows."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    bins = ranked.groupBy(*groups, F.floor(F.log10("ppl") * bins_per_decade).alias("_bin")).agg(
+        F.count(F.lit(1)).alias("_n"), F.max("ppl").alias("_top")
+    )
+    upto = Window.partitionBy(*groups).orderBy("_bin").rowsBetween(Window.unboundedPreceding, 0)
+    totals = bins.select(
+        *groups,
+        "_top",
+        F.sum("_n").over(upto).alias("_upto"),
+        F.sum("_n").over(Window.partitionBy(*groups)).alias("_total"),
+    )
+
+    def at(q: float):
+        rank = F.greatest(F.lit(1), F.ceil(F.col("_total") * F.lit(q)))
+        return F.min(F.when(F.col("_upto") >= rank, F.col("_top")))
+
+    return totals.groupBy(*groups).agg(F.array(*[at(q) for q in quantiles]).alias("_at"))
+
+
 def assign_tiers(scored, cfg: FilterConfig):
-    """Quantile cut points per group (bounded aggregates), then a tier per document."""
+    """Quantile cut points per group (a bounded histogram), then a tier per document."""
     from pyspark.sql import functions as F
 
     groups = ["lang", "source"] if cfg.rank_by_source else ["lang"]
     steps = [i / QUANTILE_STEPS for i in range(1, QUANTILE_STEPS)]
     ranked = scored.where(F.col(REJECT_REASON).isNull())
-    cuts = ranked.groupBy(*groups).agg(
-        F.array_sort(F.percentile_approx("ppl", steps, cfg.quantile_accuracy)).alias("_cuts"),
-        F.percentile_approx(
-            "ppl", [cfg.high_quantile, cfg.medium_quantile], cfg.quantile_accuracy
-        ).alias("_tier"),
+    found = cut_points(
+        ranked, groups, [*steps, cfg.high_quantile, cfg.medium_quantile], cfg.quantile_accuracy
+    )
+    cuts = found.select(
+        *groups,
+        F.slice("_at", 1, len(steps)).alias("_cuts"),
+        F.slice("_at", len(steps) + 1, 2).alias("_tier"),
     )
     joined = scored.join(F.broadcast(cuts), groups, "left")
     quantile = cuts_below(F.col("_cuts"), F.col("ppl"), 0, QUANTILE_STEPS - 1) / F.lit(

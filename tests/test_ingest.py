@@ -39,6 +39,23 @@ def test_parse_json_line_errors():
     assert (blank.error, blank.text) == (None, " \n ")
 
 
+def test_parse_json_line_fields_as_stored():
+    """meta is the other fields as sorted JSON with non-ASCII kept; a bare control
+    character inside a string is text; a lone surrogate in any field is made storable;
+    one byte-order mark is dropped; non-string ids and sources are JSON."""
+    rec = records.parse_json_line(
+        '\ufeff{"text": "a\rb", "z": "中", "id": [1], "a": {"y": 2, "x": "é"},'
+        ' "url": "http://x/\\udc00", "source": {"k": 1}}'.encode(),
+        "/x/news.jsonl",
+        FIELDS,
+    )
+    assert (rec.text, rec.error, rec.orig_id, rec.source) == ("a\rb", None, "[1]", '{"k": 1}')
+    assert rec.meta == '{"a": {"x": "é", "y": 2}, "id": [1], "z": "中"}'
+    assert rec.url == "http://x/?" and rec.url.encode("utf-8")
+    twice = records.parse_json_line(b'\xef\xbb\xbf\xef\xbb\xbf{"text": "x"}', "/x/a.jsonl", FIELDS)
+    assert twice.error == records.MALFORMED_JSON
+
+
 def test_transform_decides_blank_large_and_repeated_records(spark):
     from ziya_data.jobs.ingest import IngestConfig, transform
 

@@ -145,12 +145,13 @@ def cuts_below(cuts, value, lo: int, hi: int):
 
 
 def cut_points(ranked, groups: list[str], quantiles: list[float], bins_per_decade: int):
-    """Per group, the perplexity at each of `quantiles` of its rows' ranks: the highest
-    perplexity of the log-scale bin holding the row of rank ceil(q * n). Counts and maxima
-    per bin merge the same in any order (percentile_approx's sketches do not: its cut points
-    moved a few rows between runs of the same input), and the bins are few (at most
-    bins_per_decade per tenfold of perplexity per group), so their running totals take a
-    window over a small table, not a sort of the rows."""
+    """Per group: `_cuts`, the perplexity at each 1/QUANTILE_STEPS of its rows' ranks
+    (ascending), and `_tier`, that at each of `quantiles`. The perplexity at a quantile q
+    of n rows is the highest of the log-scale bin holding the row of rank ceil(q * n).
+    Counts and maxima per bin merge the same in any order (percentile_approx's sketches
+    do not: its cut points moved a few rows between runs of the same input), and the
+    bins are few (at most bins_per_decade per tenfold of perplexity per group), so their
+    running totals take a window over a small table, not a sort of the rows."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -160,16 +161,35 @@ def cut_points(ranked, groups: list[str], quantiles: list[float], bins_per_decad
     upto = Window.partitionBy(*groups).orderBy("_bin").rowsBetween(Window.unboundedPreceding, 0)
     totals = bins.select(
         *groups,
+        "_n",
         "_top",
         F.sum("_n").over(upto).alias("_upto"),
         F.sum("_n").over(Window.partitionBy(*groups)).alias("_total"),
     )
+    # Step k's rank ceil(k * total / STEPS) lies in the bin (upto - n, upto] exactly when
+    # (upto - n) * STEPS / total < k <= upto * STEPS / total (the quotients of counts far
+    # below 2**53 are exact enough for floor to be right).
+    first = F.floor((F.col("_upto") - F.col("_n")) * QUANTILE_STEPS / F.col("_total")) + 1
+    last = F.least(
+        F.lit(QUANTILE_STEPS - 1), F.floor(F.col("_upto") * QUANTILE_STEPS / F.col("_total"))
+    )
+    # The bins holding a step's rank, as spans of steps (each step in exactly one).
+    span = F.when(first <= last, F.struct(first.alias("first"), last.alias("last"), "_top"))
 
     def at(q: float):
         rank = F.greatest(F.lit(1), F.ceil(F.col("_total") * F.lit(q)))
         return F.min(F.when(F.col("_upto") >= rank, F.col("_top")))
 
-    return totals.groupBy(*groups).agg(F.array(*[at(q) for q in quantiles]).alias("_at"))
+    found = totals.groupBy(*groups).agg(
+        F.collect_list(span).alias("_spans"), F.array(*[at(q) for q in quantiles]).alias("_tier")
+    )
+    cuts = F.transform(
+        F.sequence(F.lit(1), F.lit(QUANTILE_STEPS - 1)),
+        lambda k: F.array_min(
+            F.filter("_spans", lambda s: (s["first"] <= k) & (k <= s["last"]))["_top"]
+        ),
+    )
+    return found.select(*groups, cuts.alias("_cuts"), "_tier")
 
 
 def assign_tiers(scored, cfg: FilterConfig):
@@ -177,15 +197,9 @@ def assign_tiers(scored, cfg: FilterConfig):
     from pyspark.sql import functions as F
 
     groups = ["lang", "source"] if cfg.rank_by_source else ["lang"]
-    steps = [i / QUANTILE_STEPS for i in range(1, QUANTILE_STEPS)]
     ranked = scored.where(F.col(REJECT_REASON).isNull())
-    found = cut_points(
-        ranked, groups, [*steps, cfg.high_quantile, cfg.medium_quantile], cfg.quantile_accuracy
-    )
-    cuts = found.select(
-        *groups,
-        F.slice("_at", 1, len(steps)).alias("_cuts"),
-        F.slice("_at", len(steps) + 1, 2).alias("_tier"),
+    cuts = cut_points(
+        ranked, groups, [cfg.high_quantile, cfg.medium_quantile], cfg.quantile_accuracy
     )
     joined = scored.join(F.broadcast(cuts), groups, "left")
     quantile = cuts_below(F.col("_cuts"), F.col("ppl"), 0, QUANTILE_STEPS - 1) / F.lit(

@@ -269,6 +269,10 @@ def test_two_texts_joined_are_found_by_their_topic_shift():
     assert spliced["coherence"] < whole["coherence"] - 0.25
     # Too short to cut in two with two windows a side: no verdict.
     assert coherence.topic_shift(FOOTBALL[:3], [["goal"]] * 3) == 0.0
+    # Seven sentences make four windows (the last of one), the fewest a cut needs.
+    words = [["goal", "match"]] * 4 + [["bank", "rate"]] * 3
+    assert coherence.topic_shift(FOOTBALL[:4] + RATES[4:7], words) > 0.3
+    assert coherence.topic_shift(FOOTBALL[:4] + RATES[4:6], words[:6]) == 0.0
 
 
 def test_link_lists_lower_coherence():

@@ -68,6 +68,8 @@ _FORM = ("form_fields", "boilerplate")
 
 def unrelated_share(units: list[str], unit_words: list[list[str]]) -> float:
     """Share of characters in units whose content words hardly overlap the rest's."""
+    if not any(len(words) >= MIN_UNIT_WORDS for words in unit_words):
+        return 0.0  # no unit has the words to be judged (most short documents)
     total = Counter(w for words in unit_words for w in words)
     counts = list(total.values())
     total_sq = sum(map(operator.mul, counts, counts))
@@ -96,13 +98,13 @@ def topic_shift(sentences: list[str], sentence_words: list[list[str]]) -> float:
     cosine lies below SHIFT_COSINE (0 when no cut falls below it). Windows move from the
     right side to the left one by one, the dot product and norms kept up to date."""
     k = SHIFT_WINDOW
+    if -(-len(sentences) // k) < 2 * SHIFT_MIN_SIDE:
+        return 0.0  # too few windows for a cut (most short documents): no bags needed
     windows = [
         (sum(len(s) for s in sentences[i : i + k]),
          Counter(w for ws in sentence_words[i : i + k] for w in ws))
         for i in range(0, len(sentences), k)
     ]  # fmt: skip
-    if len(windows) < 2 * SHIFT_MIN_SIDE:
-        return 0.0
     left: Counter = Counter()
     right: Counter = Counter()
     for _, bag in windows:

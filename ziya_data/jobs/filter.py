@@ -56,8 +56,8 @@ class FilterConfig:
     # Rank within language and source instead of within language only.
     rank_by_source: bool = False
     # Histogram bins per tenfold of perplexity for the tier cut points: a cut is the
-    # highest perplexity in the bin holding the exact rank, within 10**(1/accuracy) of the
-    # exact quantile (10000: 0.023%). Higher: closer, more bins to count.
+    # highest perplexity in the bin holding the exact rank, at most 10**(1/accuracy) times
+    # the exact quantile's (10000: 0.023% above it). Higher: closer, more bins to count.
     quantile_accuracy: int = option(10000, min=100)
     # Word lists and patterns (<category>.<lang>.txt); empty: the bundled conf/rules.
     rules_dir: str = ""

@@ -98,7 +98,7 @@ def topic_shift(sentences: list[str], sentence_words: list[list[str]]) -> float:
     cosine lies below SHIFT_COSINE (0 when no cut falls below it). Windows move from the
     right side to the left one by one, the dot product and norms kept up to date."""
     k = SHIFT_WINDOW
-    if -(-len(sentences) // k) < 2 * SHIFT_MIN_SIDE:
+    if math.ceil(len(sentences) / k) < 2 * SHIFT_MIN_SIDE:
         return 0.0  # too few windows for a cut (most short documents): no bags needed
     windows = [
         (sum(len(s) for s in sentences[i : i + k]),

@@ -107,15 +107,17 @@ class Deck:
         return self.units[self.next - 1]
 
 
-def documents(pools: dict[str, list[str]], target_bytes: int, seed: int = SEED):
-    """(doc, truth row or None) until `target_bytes` of text; seeded."""
+def documents(pools: dict[str, list[str]], target_bytes: float, seed: int = SEED,
+              max_docs: int | None = None):  # fmt: skip
+    """(doc, truth row or None) until `target_bytes` of text or `max_docs` documents,
+    whichever comes first; seeded, so a smaller corpus is the start of a larger one."""
     rng = random.Random(seed)
     decks = {name: Deck(units, rng) for name, units in pools.items()}
     sources = [m[0] for m in MIX]
     weights = [m[1] for m in MIX]
     spans = {m[0]: m[2] for m in MIX}
     written, n, originals = 0, 0, []
-    while written < target_bytes:
+    while written < target_bytes and (max_docs is None or n < max_docs):
         roll = rng.random()
         if originals and roll < EXACT_SHARE + NEAR_SHARE:
             original = rng.choice(originals)
@@ -142,7 +144,9 @@ def documents(pools: dict[str, list[str]], target_bytes: int, seed: int = SEED):
         yield doc, truth
 
 
-def write(out: Path, mb: float = 100, shared: Path = shared_data.DEFAULT, seed: int = SEED) -> dict:
+def write(out: Path, mb: float | None = 100, shared: Path = shared_data.DEFAULT,
+          seed: int = SEED, docs: int | None = None) -> dict:  # fmt: skip
+    """The corpus of `mb` MB of text, or of `docs` documents (mb=None: no size bound)."""
     out = Path(out)
     pools, reference = units(shared)
     (out / "corpus").mkdir(parents=True, exist_ok=True)
@@ -152,7 +156,8 @@ def write(out: Path, mb: float = 100, shared: Path = shared_data.DEFAULT, seed: 
             fh.write(json.dumps({"id": f"ref{i}", "text": text}, ensure_ascii=False) + "\n")
     shard, lines, nbytes, planted, sizes = None, 0, 0, 0, []
     with open(out / "truth.jsonl", "w", encoding="utf-8") as truth_fh:
-        for doc, truth in documents(pools, int(mb * 1e6), seed):
+        target = float("inf") if mb is None else mb * 1e6
+        for doc, truth in documents(pools, target, seed, docs):
             if lines % SHARD_DOCS == 0:
                 if shard:
                     shard.close()
@@ -178,10 +183,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--mb", type=float, default=100)
+    parser.add_argument("--docs", type=int, help="this many documents instead of --mb of text")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
-    print(json.dumps(write(args.out, args.mb, seed=args.seed)))
+    mb = None if args.docs else args.mb
+    print(json.dumps(write(args.out, mb, seed=args.seed, docs=args.docs)))
     return 0
 
 

@@ -3,6 +3,8 @@ the real-text corpus of bench.real_corpus (--corpus real, --mb of text).
 
     python -m bench.run --docs 20000            (make bench BENCH_DOCS=20000)
     python -m bench.run --corpus real --mb 100  (make bench, beside the synthetic one)
+    python -m bench.run --corpus real --docs 100000 --steps none --pipeline
+                                                (one point of make bench-scale)
 
 For each step it reports docs/s, MB/s (UTF-8 bytes of the step's input text),
 MB/s per core and the peak memory of the whole process tree (driver, JVM and
@@ -39,6 +41,7 @@ class PeakMemory:
     def __init__(self, interval: float = 0.2):
         self.interval = interval
         self.peak = 0
+        self.samples: list[tuple[float, int]] = []  # (time.monotonic(), bytes)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -66,13 +69,29 @@ class PeakMemory:
 
     def _loop(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, self.tree_rss())
+            self._sample()
             self._stop.wait(self.interval)
 
+    def _sample(self):
+        rss = self.tree_rss()
+        self.samples.append((time.monotonic(), rss))
+        self.peak = max(self.peak, rss)
+
     def __enter__(self):
-        self.peak = self.tree_rss()
+        self._sample()
         self._thread.start()
         return self
+
+    def peaks_by_step(self, steps: list[dict]) -> dict[str, int]:
+        """The peak (MB) while each of `steps` ran, taken one after another from the first
+        sample on, for the seconds each step reports (so to about a second)."""
+        peaks, start = {}, self.samples[0][0]
+        for step in steps:
+            end = start + step["seconds"]
+            inside = [rss for t, rss in self.samples if start <= t <= end]
+            peaks[step["job"]] = round(max(inside, default=0) / 2**20)
+            start = end
+        return peaks
 
     def __exit__(self, *exc):
         self._stop.set()
@@ -90,8 +109,8 @@ def input_size(spark, tables: Tables, table: str) -> tuple[int, int]:
     return int(row["n"]), int(row["b"] or 0)
 
 
-def measure(label: str, fn, docs: int, nbytes: int, cores: int) -> dict:
-    with PeakMemory() as mem:
+def measure(label: str, fn, docs: int, nbytes: int, cores: int, mem=None) -> dict:
+    with mem or PeakMemory() as mem:
         start = time.perf_counter()
         fn()
         seconds = time.perf_counter() - start
@@ -124,7 +143,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--docs", type=int, default=20000)
+    parser.add_argument("--docs", type=int,
+                        help="documents of the corpus (demo: default 20000; real: instead of --mb)")  # fmt: skip
     parser.add_argument("--corpus", choices=("demo", "real"), default="demo")
     parser.add_argument("--mb", type=float, default=100, help="text of the real corpus")
     parser.add_argument("--pipeline", action="store_true",
@@ -142,14 +162,15 @@ def main(argv=None) -> int:
     if args.corpus == "real":
         from bench import real_corpus
 
-        name = f"real-{args.mb:g}"
+        name = f"real-{args.docs}docs" if args.docs else f"real-{args.mb:g}"
         data = OUT / name
         if not (data / "truth_summary.json").exists():
-            print(f"building the real-text corpus of {args.mb:g} MB ...")
-            real_corpus.write(data, args.mb)
+            print(f"building the real-text corpus {name} ...")
+            real_corpus.write(data, None if args.docs else args.mb, docs=args.docs)
         overrides = [f"lake={OUT / f'lake-{name}'}", f"ingest.input={data / 'corpus'}",
                      f"train_lm.input={data / 'reference'}"]  # fmt: skip
     else:
+        args.docs = args.docs or 20000
         name = str(args.docs)
         data = OUT / f"corpus-{args.docs}"
         if not (data / "truth_summary.json").exists():
@@ -215,9 +236,11 @@ def main(argv=None) -> int:
             def whole_pipeline():
                 outcome.update(first_run(spark, "pipeline", gate_off, lake))
 
+            memory = PeakMemory()
             results.append(measure("pipeline (all steps)", whole_pipeline,
-                                   summary["input_lines"], nbytes, cores))  # fmt: skip
+                                   summary["input_lines"], nbytes, cores, memory))  # fmt: skip
             results[-1]["step_seconds"] = {s["job"]: s["seconds"] for s in outcome["steps"]}
+            results[-1]["step_peak_memory_mb"] = memory.peaks_by_step(outcome["steps"])
             print(json.dumps(results[-1]))
     OUT.mkdir(parents=True, exist_ok=True)
     report = {

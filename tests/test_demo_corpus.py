@@ -58,3 +58,20 @@ def test_demo_corpus_ingests_with_expected_rejects(spark, lake, tmp_path):
         for r in delta_rows(lake / "raw", "SELECT source, count(*) AS n FROM t GROUP BY source")
     }
     assert raw_sources == summary["sources"]
+
+
+def test_real_corpus_by_document_count_is_the_start_of_the_larger_one():
+    """bench.scale's points: N documents of the real-text generator are the first N of any
+    larger corpus of the same seed, planted copies included."""
+    import itertools
+
+    from bench import real_corpus
+
+    pools = {name: [f"{name} unit {i} " + "words " * (i % 60) for i in range(40)]
+             for name, _, _ in real_corpus.MIX}  # fmt: skip
+    by_count = list(real_corpus.documents(pools, float("inf"), seed=7, max_docs=300))
+    by_size = list(itertools.islice(real_corpus.documents(pools, 1e9, seed=7), 500))
+    assert len(by_count) == 300
+    assert by_count == by_size[:300]
+    assert any(truth for _, truth in by_count)  # planted copies among the first 300
+    assert len(list(real_corpus.documents(pools, 2000, seed=7, max_docs=300))) < 300

@@ -144,9 +144,9 @@ def documents(pools: dict[str, list[str]], target_bytes: float, seed: int = SEED
         yield doc, truth
 
 
-def write(out: Path, mb: float | None = 100, shared: Path = shared_data.DEFAULT,
-          seed: int = SEED, docs: int | None = None) -> dict:  # fmt: skip
-    """The corpus of `mb` MB of text, or of `docs` documents (mb=None: no size bound)."""
+def write(out: Path, mb: float = 100, shared: Path = shared_data.DEFAULT, seed: int = SEED,
+          docs: int | None = None) -> dict:  # fmt: skip
+    """The corpus of `mb` MB of text or, when `docs` is given, of that many documents."""
     out = Path(out)
     pools, reference = units(shared)
     (out / "corpus").mkdir(parents=True, exist_ok=True)
@@ -156,7 +156,7 @@ def write(out: Path, mb: float | None = 100, shared: Path = shared_data.DEFAULT,
             fh.write(json.dumps({"id": f"ref{i}", "text": text}, ensure_ascii=False) + "\n")
     shard, lines, nbytes, planted, sizes = None, 0, 0, 0, []
     with open(out / "truth.jsonl", "w", encoding="utf-8") as truth_fh:
-        target = float("inf") if mb is None else mb * 1e6
+        target = float("inf") if docs else int(mb * 1e6)
         for doc, truth in documents(pools, target, seed, docs):
             if lines % SHARD_DOCS == 0:
                 if shard:
@@ -187,8 +187,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
-    mb = None if args.docs else args.mb
-    print(json.dumps(write(args.out, mb, seed=args.seed, docs=args.docs)))
+    print(json.dumps(write(args.out, args.mb, seed=args.seed, docs=args.docs)))
     return 0
 
 

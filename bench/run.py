@@ -110,7 +110,9 @@ def input_size(spark, tables: Tables, table: str) -> tuple[int, int]:
 
 
 def measure(label: str, fn, docs: int, nbytes: int, cores: int, mem=None) -> dict:
-    with mem or PeakMemory() as mem:
+    """`fn` timed, with the peak memory `mem` (a new PeakMemory when None) samples."""
+    mem = mem or PeakMemory()
+    with mem:
         start = time.perf_counter()
         fn()
         seconds = time.perf_counter() - start
@@ -166,7 +168,7 @@ def main(argv=None) -> int:
         data = OUT / name
         if not (data / "truth_summary.json").exists():
             print(f"building the real-text corpus {name} ...")
-            real_corpus.write(data, None if args.docs else args.mb, docs=args.docs)
+            real_corpus.write(data, args.mb, docs=args.docs)
         overrides = [f"lake={OUT / f'lake-{name}'}", f"ingest.input={data / 'corpus'}",
                      f"train_lm.input={data / 'reference'}"]  # fmt: skip
     else:

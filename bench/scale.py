@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 
@@ -23,14 +22,16 @@ from bench.run import OUT
 PAPER_RAW_MB = 13e6  # Ziya2's 13 TB of raw text
 
 
-def point(docs: int, overrides: list[str]) -> dict:
+def point(docs: int, overrides: list[str]) -> tuple[dict, int]:
+    """The pipeline's result at `docs` documents, and the cores it ran on."""
     subprocess.run(
         [sys.executable, "-m", "bench.run", "--corpus", "real", "--docs", str(docs),
          "--steps", "none", "--pipeline", *[f"--set={o}" for o in overrides]],
         check=True,
     )  # fmt: skip
     report = json.loads((OUT / f"results-real-{docs}docs.json").read_text())
-    return next(r for r in report["results"] if r["step"].startswith("pipeline"))
+    result = next(r for r in report["results"] if r["step"].startswith("pipeline"))
+    return result, report["cores"]
 
 
 def core_hours(result: dict, cores: int, raw_mb: float = PAPER_RAW_MB) -> float:
@@ -44,9 +45,9 @@ def main(argv=None) -> int:
     parser.add_argument("--docs", default="10000,100000,1000000")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args(argv)
-    cores = os.cpu_count() or 1
-    points = [point(int(n), args.overrides) for n in args.docs.split(",")]
-    largest = points[-1]
+    runs = [point(int(n), args.overrides) for n in args.docs.split(",")]
+    points = [result for result, _ in runs]
+    largest, cores = runs[-1]
     curve = {"cores": cores, "points": points,
              "paper_core_hours": round(core_hours(largest, cores))}  # fmt: skip
     (OUT / "scale.json").write_text(json.dumps(curve, indent=2) + "\n")

@@ -9,8 +9,10 @@ the real-text corpus of bench.real_corpus (--corpus real, --mb of text).
 For each step it reports docs/s, MB/s (UTF-8 bytes of the step's input text),
 MB/s per core and the peak memory of the whole process tree (driver, JVM and
 Python workers), beside a baseline that only reads the step's input and writes
-it back: the floor for that step. Session start-up is excluded. Results are
-printed and written to bench/out/results-<corpus>.json.
+it back: the floor for that step. With --pipeline, each step's CPU seconds are also
+split into the JVM's, the Python workers' and the driver's, with the cores the step kept
+busy. Session start-up is excluded. Results are printed and written to
+bench/out/results-<corpus>.json.
 """
 
 from __future__ import annotations
@@ -35,37 +37,54 @@ from ziya_data.jobs.tables import Tables
 OUT = Path(__file__).resolve().parent / "out"
 
 
-class PeakMemory:
-    """Samples the resident memory of this process and all its descendants."""
+class ProcessSampler:
+    """Samples the process tree (this process, the JVM it started and the JVM's Python
+    workers): resident memory, and CPU seconds by kind, so a step's time can be split
+    into what the JVM, the Python workers and the driver spent (cpu_by_step)."""
+
+    KINDS = ("jvm", "python_workers", "driver")
 
     def __init__(self, interval: float = 0.2):
         self.interval = interval
         self.peak = 0
-        self.samples: list[tuple[float, int]] = []  # (time.monotonic(), bytes)
+        # (time.monotonic(), bytes, {kind: CPU seconds its processes have used so far})
+        self.samples: list[tuple[float, int, dict[str, float]]] = []
+        self._seen: dict[tuple[int, int], tuple[str, float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     @staticmethod
-    def tree_rss() -> int:
+    def tree() -> tuple[int, dict[tuple[int, int], tuple[str, float]]]:
+        """Resident bytes of the tree, and each of its processes, keyed by (pid, start
+        time), with its kind and the CPU seconds it has used."""
         children: dict[int, list[int]] = {}
-        rss: dict[int, int] = {}
+        stats: dict[int, tuple[str, int, int, float]] = {}
+        tick, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
             try:
                 with open(f"/proc/{entry}/stat") as fh:
-                    fields = fh.read().rsplit(")", 1)[1].split()
-                pid, ppid, pages = int(entry), int(fields[1]), int(fields[21])
+                    head, tail = fh.read().rsplit(")", 1)
+                fields = tail.split()
+                pid, ppid = int(entry), int(fields[1])
+                cpu = (int(fields[11]) + int(fields[12])) / tick
+                name = head.split("(", 1)[1]
+                stats[pid] = (name, int(fields[19]), int(fields[21]) * page, cpu)
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(pid)
-            rss[pid] = pages * os.sysconf("SC_PAGE_SIZE")
-        total, todo = 0, [os.getpid()]
+        rss, processes = 0, {}
+        me, todo = os.getpid(), [os.getpid()]
         while todo:
             pid = todo.pop()
-            total += rss.get(pid, 0)
             todo += children.get(pid, [])
-        return total
+            if pid in stats:
+                name, started, resident, cpu = stats[pid]
+                rss += resident
+                kind = "driver" if pid == me else "jvm" if name == "java" else "python_workers"
+                processes[(pid, started)] = (kind, cpu)
+        return rss, processes
 
     def _loop(self):
         while not self._stop.is_set():
@@ -73,8 +92,14 @@ class PeakMemory:
             self._stop.wait(self.interval)
 
     def _sample(self):
-        rss = self.tree_rss()
-        self.samples.append((time.monotonic(), rss))
+        # A process that ended keeps the CPU it had at its last sample: its children's
+        # times reach its parent only when reaped, and by then its kind is unknown.
+        rss, processes = self.tree()
+        self._seen.update(processes)
+        cpu = dict.fromkeys(self.KINDS, 0.0)
+        for kind, seconds in self._seen.values():
+            cpu[kind] += seconds
+        self.samples.append((time.monotonic(), rss, cpu))
         self.peak = max(self.peak, rss)
 
     def __enter__(self):
@@ -88,10 +113,32 @@ class PeakMemory:
         peaks, start = {}, self.samples[0][0]
         for step in steps:
             end = start + step["seconds"]
-            inside = [rss for t, rss in self.samples if start <= t <= end]
+            inside = [rss for t, rss, _ in self.samples if start <= t <= end]
             peaks[step["job"]] = round(max(inside, default=0) / 2**20)
             start = end
         return peaks
+
+    def cpu_by_step(self, steps: list[dict]) -> dict[str, dict[str, float]]:
+        """CPU seconds of each kind while each of `steps` ran (the totals of the last
+        sample up to its end less those of the last one up to its start), and
+        `busy_cores`: all of them over the step's seconds."""
+        import bisect
+
+        times = [s[0] for s in self.samples]
+
+        def used(t: float) -> dict[str, float]:
+            return self.samples[max(0, bisect.bisect_right(times, t) - 1)][2]
+
+        out, start = {}, times[0]
+        for step in steps:
+            end = start + step["seconds"]
+            before, after = used(start), used(end)
+            spent = {k: round(max(0.0, after[k] - before[k]), 1) for k in self.KINDS}
+            total = sum(spent.values())
+            spent["busy_cores"] = round(total / step["seconds"], 2) if step["seconds"] else 0.0
+            out[step["job"]] = spent
+            start = end
+        return out
 
     def __exit__(self, *exc):
         self._stop.set()
@@ -110,8 +157,8 @@ def input_size(spark, tables: Tables, table: str) -> tuple[int, int]:
 
 
 def measure(label: str, fn, docs: int, nbytes: int, cores: int, mem=None) -> dict:
-    """`fn` timed, with the peak memory `mem` (a new PeakMemory when None) samples."""
-    mem = mem or PeakMemory()
+    """`fn` timed, with the peak memory that `mem` (a new ProcessSampler when None) samples."""
+    mem = mem or ProcessSampler()
     with mem:
         start = time.perf_counter()
         fn()
@@ -238,11 +285,12 @@ def main(argv=None) -> int:
             def whole_pipeline():
                 outcome.update(first_run(spark, "pipeline", gate_off, lake))
 
-            memory = PeakMemory()
+            sampler = ProcessSampler()
             results.append(measure("pipeline (all steps)", whole_pipeline,
-                                   summary["input_lines"], nbytes, cores, memory))  # fmt: skip
+                                   summary["input_lines"], nbytes, cores, sampler))  # fmt: skip
             results[-1]["step_seconds"] = {s["job"]: s["seconds"] for s in outcome["steps"]}
-            results[-1]["step_peak_memory_mb"] = memory.peaks_by_step(outcome["steps"])
+            results[-1]["step_peak_memory_mb"] = sampler.peaks_by_step(outcome["steps"])
+            results[-1]["step_cpu_seconds"] = sampler.cpu_by_step(outcome["steps"])
             print(json.dumps(results[-1]))
     OUT.mkdir(parents=True, exist_ok=True)
     report = {
@@ -263,8 +311,36 @@ def main(argv=None) -> int:
             f"{r['step']:<36}{r['docs']:>8}{r['input_mb']:>9}{r['seconds']:>8}{r['docs_per_s']:>10}"
             f"{r['mb_per_s']:>8}{r['mb_per_s_per_core']:>11}{r['peak_memory_mb']:>9}"
         )
+    for r in results:
+        if "step_cpu_seconds" in r:
+            print_cpu(r)
     print(f"\nwritten: {results_file}")
     return 0
+
+
+def print_cpu(result: dict) -> None:
+    """The pipeline's CPU seconds per step by kind, and the cores each step kept busy."""
+    kinds = ProcessSampler.KINDS
+    print(
+        f"\n{'CPU seconds':<14}{'s':>8}"
+        + "".join(f"{k:>16}" for k in kinds)
+        + f"{'busy cores':>12}"
+    )
+    totals = dict.fromkeys(kinds, 0.0)
+    for step, cpu in result["step_cpu_seconds"].items():
+        print(
+            f"{step:<14}{result['step_seconds'][step]:>8}"
+            + "".join(f"{cpu[k]:>16}" for k in kinds)
+            + f"{cpu['busy_cores']:>12}"
+        )
+        for k in kinds:
+            totals[k] += cpu[k]
+    busy = sum(totals.values()) / result["seconds"]
+    print(
+        f"{'all steps':<14}{result['seconds']:>8}"
+        + "".join(f"{totals[k]:>16.1f}" for k in kinds)
+        + f"{busy:>12.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -251,6 +251,21 @@ def test_report_renders_in_headless_chromium_with_its_images(spark, lake, tmp_pa
     assert shot.stat().st_size > 20000  # a page of text and plots, not a blank one
 
 
+def test_plots_drawn_beside_the_spark_passes_make_the_report_drawn_in_one_go(spark, lake):
+    """evaluate draws the distribution plots on a thread of their own while its Spark
+    passes run: the report it writes must be the one drawn in one go from its summary."""
+    from ziya_data.jobs import report
+
+    _write_scored(spark, lake, _scored_rows())
+    registry.run(spark, "evaluate", make_config(lake, "evaluate.review_sample=0"))
+    folder = lake / "_reports" / "evaluate"
+    written = (folder / "report.html").read_text()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert written == report.render(summary)
+    distributions = written.split("<h2>Distributions (evaluated documents)</h2>")[1]
+    assert distributions.split("</div>")[0].count("<img") == 7  # every plot drawn
+
+
 # ---------------------------------------------------------------- the fitter's command
 
 

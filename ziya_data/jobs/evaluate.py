@@ -26,6 +26,7 @@ import csv
 import json
 import math
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -555,6 +556,12 @@ def run(spark, settings) -> dict:
         measures = hold(transform(table, section, rows))
         values, distributions, breakdowns = summarize(measures, section.histogram_bins)
         sampled = int(values["sampled_documents"])
+    # The distribution plots need nothing more: drawn on a thread of their own while the
+    # passes below (review sample, funnel, rejects) wait on Spark. Only that thread draws
+    # until its result is taken, as pyplot's state is not made for two.
+    drawing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluate-plots")
+    distribution_plots = drawing.submit(report.distribution_plots, distributions)
+    drawing.shutdown(wait=False)  # its one task still runs
 
     review = {}
     if section.review_sample:
@@ -597,7 +604,9 @@ def run(spark, settings) -> dict:
         json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n",
         encoding="utf-8",
     )
-    (out_dir / "report.html").write_text(report.render(summary), encoding="utf-8")
+    (out_dir / "report.html").write_text(
+        report.render(summary, distribution_plots.result()), encoding="utf-8"
+    )
     result = {
         "job": "evaluate",
         "run_id": ctx.run_id,

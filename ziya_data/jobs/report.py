@@ -144,7 +144,23 @@ tr.fail td { background: #fde0e0; } tr.pass td { background: #e6f4e1; }
 """
 
 
-def render(summary: dict) -> str:
+def distribution_plots(d: dict) -> str:
+    """The plots of the evaluated documents' distributions (summary["distributions"])."""
+    return "".join([
+        _bar_plot(d["language"], "Language"),
+        _bar_plot(d["topic"], "Topic (keyword lexicons)"),
+        _hist_plot(d["length_chars"], "Length", "characters"),
+        _hist_plot(d.get("perplexity"), "Perplexity", "perplexity"),
+        _hist_plot(d.get("coherence"), "Coherence", "coherence"),
+        _hist_plot(d.get("readability"), "Readability", "readability"),
+        _hist_plot(d.get("similarity"), "Similarity", "cosine"),
+    ])  # fmt: skip
+
+
+def render(summary: dict, distributions_html: str | None = None) -> str:
+    """The report's HTML. `distributions_html`: distribution_plots of the summary's
+    distributions when the caller has made them already (evaluate draws them while its
+    Spark passes run)."""
     gate = summary["gate"]
     verdict_rows = "".join(
         f'<tr class="{v["verdict"]}">' + "".join(
@@ -157,7 +173,8 @@ def render(summary: dict) -> str:
         f"<th>{c}</th>"
         for c in ("metric", "level", "gate", "value", "threshold", "verdict", "tighten", "measures")
     )
-    d = summary["distributions"]
+    if distributions_html is None:
+        distributions_html = distribution_plots(summary["distributions"])
     order = summary.get("step_order", [])
     steps = sorted(
         summary["rejects"], key=lambda s: (order.index(s) if s in order else len(order), s)
@@ -195,13 +212,7 @@ def render(summary: dict) -> str:
         "<h2>Reject reasons per step</h2>",
         f"<div class='plots'>{rejects or '<p>No rejects.</p>'}</div>",
         "<h2>Distributions (evaluated documents)</h2><div class='plots'>",
-        _bar_plot(d["language"], "Language"),
-        _bar_plot(d["topic"], "Topic (keyword lexicons)"),
-        _hist_plot(d["length_chars"], "Length", "characters"),
-        _hist_plot(d.get("perplexity"), "Perplexity", "perplexity"),
-        _hist_plot(d.get("coherence"), "Coherence", "coherence"),
-        _hist_plot(d.get("readability"), "Readability", "readability"),
-        _hist_plot(d.get("similarity"), "Similarity", "cosine"),
+        distributions_html,
         "</div>",
         "<h2>Per source</h2>",
         _table(summary["by_source"]),

@@ -145,8 +145,9 @@ tr.fail td { background: #fde0e0; } tr.pass td { background: #e6f4e1; }
 
 
 def distribution_plots(d: dict) -> str:
-    """The plots of the evaluated documents' distributions (summary["distributions"])."""
-    return "".join([
+    """The plots of the evaluated documents' distributions (summary["distributions"]),
+    a line each."""
+    return "\n".join([
         _bar_plot(d["language"], "Language"),
         _bar_plot(d["topic"], "Topic (keyword lexicons)"),
         _hist_plot(d["length_chars"], "Length", "characters"),

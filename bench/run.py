@@ -107,16 +107,23 @@ class ProcessSampler:
         self._thread.start()
         return self
 
-    def peaks_by_step(self, steps: list[dict]) -> dict[str, int]:
-        """The peak (MB) while each of `steps` ran, taken one after another from the first
+    def _spans(self, steps: list[dict]):
+        """(job, start, end) of each of `steps`, taken one after another from the first
         sample on, for the seconds each step reports (so to about a second)."""
-        peaks, start = {}, self.samples[0][0]
+        start = self.samples[0][0]
         for step in steps:
             end = start + step["seconds"]
-            inside = [rss for t, rss, _ in self.samples if start <= t <= end]
-            peaks[step["job"]] = round(max(inside, default=0) / 2**20)
+            yield step["job"], start, end
             start = end
-        return peaks
+
+    def peaks_by_step(self, steps: list[dict]) -> dict[str, int]:
+        """The peak (MB) while each of `steps` ran."""
+        return {
+            job: round(
+                max((rss for t, rss, _ in self.samples if start <= t <= end), default=0) / 2**20
+            )
+            for job, start, end in self._spans(steps)
+        }
 
     def cpu_by_step(self, steps: list[dict]) -> dict[str, dict[str, float]]:
         """CPU seconds of each kind while each of `steps` ran (the totals of the last
@@ -129,15 +136,13 @@ class ProcessSampler:
         def used(t: float) -> dict[str, float]:
             return self.samples[max(0, bisect.bisect_right(times, t) - 1)][2]
 
-        out, start = {}, times[0]
-        for step in steps:
-            end = start + step["seconds"]
+        out = {}
+        for job, start, end in self._spans(steps):
             before, after = used(start), used(end)
             spent = {k: round(max(0.0, after[k] - before[k]), 1) for k in self.KINDS}
-            total = sum(spent.values())
-            spent["busy_cores"] = round(total / step["seconds"], 2) if step["seconds"] else 0.0
-            out[step["job"]] = spent
-            start = end
+            seconds = end - start
+            spent["busy_cores"] = round(sum(spent.values()) / seconds, 2) if seconds else 0.0
+            out[job] = spent
         return out
 
     def __exit__(self, *exc):

@@ -419,6 +419,56 @@ def test_a_batch_gives_each_document_its_own_outcome_and_profiles_only_the_undec
                                                      if o.reason != "doc_too_short")  # fmt: skip
 
 
+def test_a_batch_reads_the_larger_profiles_its_rules_ask_for_in_one_call_each(monkeypatch):
+    """The top 3- and 4-gram rules say which profile they will read (Rule.prefetch), and
+    apply_rules_batch computes those for the batch at once: no call per document is left,
+    and the outcomes are apply_rules' own, rejections by those rules included."""
+    rng = random.Random(9)
+    words = "the river a of bank boat town sells fish on old road".split()
+    batch = []
+    for i in range(120):
+        if i % 3 == 0:  # a phrase repeated inside varied text: 3- and 4-grams repeat
+            phrase = " ".join(rng.choice(words) for _ in range(4))
+            body = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 9))) for _ in range(8)]
+            batch.append((f" {phrase} ".join(body) + ".", "en"))
+        elif i % 3 == 1:
+            phrase = "".join(rng.choice("天地人和水火山石") for _ in range(4))
+            body = ["".join(rng.choice("天地人和水火山石风") for _ in range(12)) for _ in range(7)]
+            batch.append((phrase.join(body) + "。", "zh"))
+        else:
+            batch.append((" ".join(rng.choice(words) for _ in range(60)) + ".", rng.choice(["en"])))
+    batch += [(EN, "en"), (ZH, "zh")]
+    texts, langs = [t for t, _ in batch], [lang for _, lang in batch]
+    expected = [R.apply_rules(t, lang, LEX[lang], SETTINGS) for t, lang in batch]
+
+    one_doc_calls, profile = [], R.document.ngram_profiles
+
+    def counted(ids, lengths, bounds, n):
+        if len(bounds) == 2:
+            one_doc_calls.append(n)
+        return profile(ids, lengths, bounds, n)
+
+    monkeypatch.setattr(R.document, "ngram_profiles", counted)
+    got = R.apply_rules_batch(texts, langs, LEX.__getitem__, SETTINGS)
+    assert [(o.reason, o.detail, o.text, o.hits) for o in got] == [
+        (o.reason, o.detail, o.text, o.hits) for o in expected
+    ]
+    reasons = Counter(o.reason for o in got)
+    assert reasons["top_3gram_share"] + reasons["top_4gram_share"] >= 5, reasons
+    # the rules read 3- and 4-gram profiles (scaled for zh: 6, 8) only from the batch's
+    assert not set(one_doc_calls) & {3, 4, 6, 8}, Counter(one_doc_calls)
+
+
+def test_gambling_detail_names_the_first_of_equally_frequent_brands():
+    """The reject detail must not change between runs (a set's order follows the
+    process's string hashing): of brands found equally often, the first found."""
+    brands = ["新葡京", "现金网", "娱乐城", "北京赛车", "bet365", "真人视讯"]
+    for first, second in zip(brands, brands[1:] + brands[:1]):
+        for a, b in ((first, second), (second, first)):
+            text = f"{a}的最新消息。市政府周一批准了北部地区公交线路的调整方案。{b}入口"
+            assert doc_rule("gambling_promotion", text, "zh") == f"2x {a}", (a, b)
+
+
 def test_a_document_profile_ignores_a_neighbour_one_unit_apart():
     """The n-gram hash is linear in the unit ids, so the document number must not be
     added to it plainly: document 1's 4-gram (10, 20, 30, 40) then met document 0's

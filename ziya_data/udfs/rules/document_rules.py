@@ -13,7 +13,9 @@ counts characters.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 
 from ziya_data.udfs.rules.document import Doc
 from ziya_data.udfs.rules.lexicon import Lexicon
@@ -79,7 +81,9 @@ def gambling_promotion(doc: Doc, p) -> str | None:
     found = _GAMBLING_BRAND.findall(doc.text)
     if len(found) < p["min_matches"]:
         return None
-    return f"{len(found)}x {max(set(found), key=found.count)}"
+    # The most frequent brand, of equally frequent ones the first found (a set's order
+    # changes with the process's string hashing, and the detail changed with it).
+    return f"{len(found)}x {Counter(found).most_common(1)[0][0]}"
 
 
 @rule("document", min_lines=5, max_share=0.6, en_chars=30, zh_chars=12)
@@ -307,22 +311,28 @@ def top_2gram_share(doc: Doc, p) -> str | None:
     return _above(share, p["max_share"])
 
 
-@rule("document", ngrams=True, max_share=0.18)
+def _top_gram_read(doc: Doc, p, k: int) -> int | None:
+    """The n of the k-gram profile a top k-gram rule must read, None when the 2-gram
+    profile's bound settles the document (top_share_bound)."""
+    n = doc.ngram_n(k)
+    return None if doc.top_share_bound(n) <= p["max_share"] else n
+
+
+def _top_share_above(doc: Doc, p, k: int) -> str | None:
+    n = _top_gram_read(doc, p, k)
+    return None if n is None else _above(doc.ngrams(n).top_share, p["max_share"])
+
+
+@rule("document", ngrams=True, prefetch=functools.partial(_top_gram_read, k=3), max_share=0.18)
 def top_3gram_share(doc: Doc, p) -> str | None:
     """The most frequent 3-gram covers too much of the text."""
-    if doc.top_share_bound(doc.ngram_n(3)) <= p["max_share"]:
-        return None
-    share = doc.ngrams(doc.ngram_n(3)).top_share
-    return _above(share, p["max_share"])
+    return _top_share_above(doc, p, 3)
 
 
-@rule("document", ngrams=True, max_share=0.16)
+@rule("document", ngrams=True, prefetch=functools.partial(_top_gram_read, k=4), max_share=0.16)
 def top_4gram_share(doc: Doc, p) -> str | None:
     """The most frequent 4-gram covers too much of the text."""
-    if doc.top_share_bound(doc.ngram_n(4)) <= p["max_share"]:
-        return None
-    share = doc.ngrams(doc.ngram_n(4)).top_share
-    return _above(share, p["max_share"])
+    return _top_share_above(doc, p, 4)
 
 
 def _limit(doc: Doc, p) -> float:

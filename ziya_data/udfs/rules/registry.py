@@ -25,25 +25,36 @@ class Rule:
     description: str
     masks: str | None = None  # privacy rules: the tag that replaces a match
     ngrams: bool = False  # the check reads the document's n-gram profiles (Doc.ngrams)
+    # (doc, params) -> the n-gram size beyond the 2-gram profile the check will read for
+    # this document, or None: apply_rules_batch computes those for a batch at once.
+    prefetch: Callable | None = None
 
 
 REGISTRY: dict[str, Rule] = {}
 
 
 def rule(
-    level: str, languages: tuple[str, ...] | None = None, *, ngrams: bool = False, **params: float
+    level: str,
+    languages: tuple[str, ...] | None = None,
+    *,
+    ngrams: bool = False,
+    prefetch: Callable | None = None,
+    **params: float,
 ):
     """Register the decorated check under its function name; `languages`: the codes it
     applies to (None: all); `ngrams`: it reads n-gram profiles, which apply_rules_batch
-    computes for the documents no earlier rule rejected, all at once."""
+    computes for the documents no earlier rule rejected, all at once; `prefetch`: which
+    larger n-gram profile it will read for a document (Rule.prefetch)."""
     if level not in LEVELS:
         raise ValueError(f"unknown rule level {level!r}")
+    if prefetch is not None and not ngrams:
+        raise ValueError("a rule with a prefetch reads n-gram profiles: give ngrams=True")
 
     def register(fn: Callable) -> Callable:
         name = fn.__name__
         REGISTRY[name] = Rule(
             name, level, languages, params, fn, (fn.__doc__ or "").strip().split("\n")[0],
-            ngrams=ngrams,
+            ngrams=ngrams, prefetch=prefetch,
         )  # fmt: skip
         return fn
 
@@ -85,6 +96,13 @@ class Settings:
         if lang not in cache:
             rules = self.active("document", lang)
             cache[lang] = next((i for i, r in enumerate(rules) if r.ngrams), len(rules))
+        return cache[lang]
+
+    def prefetching(self, lang: str) -> list[Rule]:
+        """The active document rules of a language that say which profiles they read."""
+        cache = self.__dict__.setdefault("_prefetching", {})
+        if lang not in cache:
+            cache[lang] = [r for r in self.active("document", lang) if r.prefetch is not None]
         return cache[lang]
 
     def without_terms(self, level: str, lang: str) -> list[Rule]:

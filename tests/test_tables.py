@@ -102,6 +102,25 @@ def test_partition_replace_keeps_other_partitions(spark, tables, lake):
     assert {p.name for p in (lake / "p").glob(folders)} == {"tag=a", "tag=b", "tag=x y%2Fz"}
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_lake_reached_through_a_symbolic_link_reads_its_partitioned_tables(
+    spark, lake, tmp_path, backend
+):
+    """delta-rs names a table's files below the folder it resolved (links followed: a lake
+    under macOS's /tmp is in /private/tmp); the partitioned read found them outside the
+    path it was given and refused the table."""
+    lake.mkdir(parents=True, exist_ok=True)
+    linked = tmp_path / "linked-lake"
+    linked.symlink_to(lake, target_is_directory=True)
+    tables = Tables(spark, str(linked), TablesConfig(backend=backend))
+    for ids, tag in ((range(2), "a"), ([5], "b")):
+        tables.write(
+            _df(spark, ids, tag), "p", partition_by=["tag"], replace_partition={"tag": tag}
+        )
+    rows = tables.read("p").collect()
+    assert sorted((r["tag"], r["doc_id"]) for r in rows) == [("a", "d0"), ("a", "d1"), ("b", "d5")]
+
+
 def test_overwrite_may_change_schema(spark, tables):
     tables.write(_df(spark, range(2)), "t")
     tables.write(spark.createDataFrame([Row(doc_id="z", extra=1.5)]), "t")

@@ -545,11 +545,13 @@ def read_delta_rs(spark, path: str, storage_options: dict | None = None,
     if not partition_columns:
         return spark.read.schema(schema).parquet(*files)
     # Partition values live in the paths below each batch folder; read each batch with
-    # that folder as the base so Spark restores them.
-    root = _local_path(path).rstrip("/")
+    # that folder as the base so Spark restores them. delta-rs names the files below the
+    # root as it resolved it (symbolic links followed: a lake under macOS's /tmp lies in
+    # /private/tmp), so that root is looked for first, then the path as given.
+    roots = [_local_path(dt.table_uri).rstrip("/"), _local_path(path).rstrip("/")]
     by_batch: dict[str, list[str]] = {}
     for f in files:
-        at = f.find(root)
+        at, root = next(((f.find(r), r) for r in roots if f.find(r) >= 0), (-1, ""))
         if at < 0:
             raise TableError(f"table '{label}' lists a file outside its folder: {f}")
         base, rel = f[: at + len(root)], f[at + len(root) + 1 :]

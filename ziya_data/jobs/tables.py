@@ -551,8 +551,11 @@ def read_delta_rs(spark, path: str, storage_options: dict | None = None,
     roots = [_local_path(dt.table_uri).rstrip("/"), _local_path(path).rstrip("/")]
     by_batch: dict[str, list[str]] = {}
     for f in files:
-        at, root = next(((f.find(r), r) for r in roots if f.find(r) >= 0), (-1, ""))
-        if at < 0:
+        for root in roots:
+            at = f.find(root)
+            if at >= 0:
+                break
+        else:
             raise TableError(f"table '{label}' lists a file outside its folder: {f}")
         base, rel = f[: at + len(root)], f[at + len(root) + 1 :]
         by_batch.setdefault(rel.split("/", 1)[0], []).append(f)

@@ -183,20 +183,16 @@ def seed_ngram_profiles(docs: list[Doc]) -> None:
     document needs. N-gram hashes are position-free (prefix_hashes), so the documents'
     units are simply laid end to end; each document's numbers are those of a batch of one
     (tested)."""
-    import numpy as np
-
     groups: dict[tuple, list[Doc]] = {}
     for d in docs:
         groups.setdefault((d.language.counts_chars, d.ngram_n(2)), []).append(d)
     for (chars, n), group in groups.items():
         ids, lengths = unit_ids(group)
         sizes = [len(d._chars) if chars else len(d.words) for d in group]
-        bounds = np.concatenate(([0], np.cumsum(sizes)))
-        profiles, repeats = ngram_profiles(ids, lengths, bounds, n)
-        for d, a, b, profile in zip(group, bounds[:-1].tolist(), bounds[1:].tolist(), profiles):
+        bounds, repeats = _profile_batch(group, ids, lengths, sizes, n)
+        for d, a, b in zip(group, bounds[:-1].tolist(), bounds[1:].tolist()):
             d.__dict__["_unit_ids"] = (ids[a:b], lengths[a:b])
             d.__dict__["_base_repeats"] = repeats[a:b]
-            d.__dict__.setdefault("_ngram_cache", {})[n] = profile
 
 
 def seed_more_profiles(wanted: list[tuple[Doc, int]]) -> None:
@@ -206,16 +202,25 @@ def seed_more_profiles(wanted: list[tuple[Doc, int]]) -> None:
     (seed_ngram_profiles); each document's numbers are those of a batch of one (tested)."""
     import numpy as np
 
-    by_size: dict[int, list[Doc]] = {}
+    by_size: dict[int, dict[Doc, None]] = {}  # an ordered set per n
     for d, n in wanted:
         if n not in d.__dict__.get("_ngram_cache", {}):
-            by_size.setdefault(n, []).append(d)
-    for n, group in by_size.items():
-        group = list({id(d): d for d in group}.values())  # once each
+            by_size.setdefault(n, {})[d] = None
+    for n, docs in by_size.items():
+        group = list(docs)
         ids = np.concatenate([d._unit_ids[0] for d in group])
         lengths = np.concatenate([d._unit_ids[1] for d in group])
-        sizes = [len(d._unit_ids[0]) for d in group]
-        bounds = np.concatenate(([0], np.cumsum(sizes)))
-        profiles, _ = ngram_profiles(ids, lengths, bounds, n)
-        for d, profile in zip(group, profiles):
-            d.__dict__.setdefault("_ngram_cache", {})[n] = profile
+        _profile_batch(group, ids, lengths, [len(d._unit_ids[0]) for d in group], n)
+
+
+def _profile_batch(group: list[Doc], ids, lengths, sizes: list[int], n: int):
+    """ngram_profiles(n) of the documents of `group`, whose units (`sizes` each) are laid
+    end to end in `ids` and `lengths`, each document's profile cached as its ngrams(n);
+    (the documents' bounds in the units, per unit whether its n-gram repeats)."""
+    import numpy as np
+
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    profiles, repeats = ngram_profiles(ids, lengths, bounds, n)
+    for d, profile in zip(group, profiles):
+        d.__dict__.setdefault("_ngram_cache", {})[n] = profile
+    return bounds, repeats

@@ -628,3 +628,80 @@ def test_the_driver_resolves_a_graph_as_sparks_rounds_do(spark):
     }
     with pytest.raises(D.GraphUnsettled):
         D.greedy_rounds(chain, {"a": 0, "b": 1, "c": 2, "d": 3}, 1)
+
+
+def test_the_driver_places_duplicates_as_spark_does(spark):
+    """The driver's placement (udfs.dedup.place_duplicates) gives Spark's duplicate rows
+    and dup_counts, on random graphs of URL, exact and near links between documents of
+    random rank (missing and NaN perplexities among them), with each kind of link off in
+    turn."""
+    from pyspark.sql import functions as F
+
+    rng = random.Random(11)
+    docs = []
+    for i in range(160):
+        url = rng.choice([None, f"u{rng.randrange(110)}"])
+        ppl = rng.choice([None, float("nan"), round(rng.uniform(5, 500), 1)])
+        docs.append(
+            (f"d{i:03d}", url, f"e{rng.randrange(120)}", rng.choice(["high", "medium", None]), ppl)
+        )
+    nodes = spark.createDataFrame(
+        docs, "doc_id string, _url_key string, _exact_key string, quality_tier string, ppl double"
+    )
+    members = nodes.select("doc_id", "_url_key", "_exact_key", dedup._rank_key().alias("_key"))
+    near_pairs = {tuple(sorted(rng.sample([d[0] for d in docs], 2))) for _ in range(70)}
+    near = spark.createDataFrame(
+        [(a, b, round(rng.uniform(0.7, 1.0), 3)) for a, b in sorted(near_pairs)],
+        "a string, b string, similarity double",
+    )
+    for url, exact in ((True, True), (True, False), (False, True)):
+        cfg = dedup.DedupConfig(url=url, exact=exact)
+        identity = [
+            dedup._group_edges(nodes, k)
+            for k, on in (("_url_key", url), ("_exact_key", exact))
+            if on
+        ]
+        edges = identity[0] if len(identity) == 1 else identity[0].unionByName(identity[1])
+        in_spark = dedup._place_in_spark(members, edges, near, cfg)
+        spark_counts = in_spark.groupBy(F.col("kept_doc_id").alias("doc_id")).agg(
+            (F.count("*") + 1).alias("n")
+        )
+        duplicates, counts = dedup._solve_on_driver(members, edges, near, cfg)
+        expected = sorted(tuple(r) for r in in_spark.collect())
+        assert sorted(tuple(r) for r in duplicates.collect()) == expected
+        assert sorted(tuple(r) for r in counts.collect()) == sorted(
+            tuple(r) for r in spark_counts.collect()
+        )
+        methods = {r[2] for r in expected}
+        assert "near" in methods and ({"url"} if url else {"exact"}) <= methods, methods
+
+
+def test_placement_names_how_a_removed_document_relates_to_the_kept_one():
+    """Known answers: a page's copy at its URL is `url`; an exact copy of the losing page
+    at that URL reaches the kept page only through the URL (`url`, or `exact` when it has
+    no URL); a group removed by a similar group points to that group's best document
+    with the pair's similarity."""
+    N = D.Node
+    nodes = {
+        "p1": N((0, "p1"), "U", "E1"),
+        "p2": N((1, "p2"), "U", "E2"),
+        "q": N((2, "q"), "V", "E2"),
+        "r": N((3, "r"), None, "E2"),
+        "s": N((4, "s"), "W", "E9"),
+        "t": N((5, "t"), "W", "E8"),
+    }
+    links = [
+        ("p1", "p2", None),
+        ("p2", "q", None),
+        ("q", "r", None),
+        ("s", "t", None),
+        ("t", "q", 0.85),
+    ]
+    rows = D.place_duplicates(nodes, links, url=True, exact=True, max_rounds=5)
+    assert rows == [
+        ("p2", "p1", "url", 1.0),
+        ("q", "p1", "url", 1.0),
+        ("r", "p1", "exact", 1.0),
+        ("s", "p1", "near", 0.85),
+        ("t", "p1", "near", 0.85),
+    ]

@@ -7,15 +7,17 @@ Three kinds of link between documents:
          among one representative per exact group; candidate pairs are verified (exact
          Jaccard of the shingle-hash sets, or the Hamming distance) before they count.
 
-Same-URL and exact links are identities: their connected components, computed in Spark
-by min-label propagation with pointer jumping (no collect, no single-machine union-find),
-are the groups. Near similarity is not transitive, so near pairs link groups without
+Same-URL and exact links are identities: their connected components are the groups. Near similarity is not transitive, so near pairs link groups without
 merging them: a greedy pass by rank in parallel rounds (star_assign) keeps a group when
 it is better than all its remaining neighbours and removes those neighbours with it, so
 every removed document's group is similar to the group of the document it points to. A
 group keeps its best document: quality tier high before medium, then lowest perplexity,
 then smallest doc_id. The graph works on narrow node rows (keys and ranking columns);
-text meets it only at the end. The result does not depend on partitioning.
+text meets it only at the end. The result does not depend on partitioning. A graph of at
+most `driver_graph_edges` edges is collected once and solved and placed on the driver
+(udfs.dedup.place_duplicates); a larger one stays in Spark: min-label propagation with
+pointer jumping for the groups, star_assign's rounds as joins, placement by joins. Both
+give the same rows (tests compare them).
 
 Oversized buckets (boilerplate shared by many pages) are capped: a bucket with more than
 `max_bucket_size` members links each member to one member only (the smallest document
@@ -35,7 +37,6 @@ Every input row ends in `deduped` (with `dup_count`: itself and the documents po
 
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,10 +163,15 @@ def _checkpoint(df):
 def _materialized(df, hold):
     """`df` held and computed once; with a broadcast hint when it is small (see
     BROADCAST_ROWS). The hint holds through later selects and filters of the result."""
+    df = hold(df)
+    return _broadcast_if_small(df, df.count())
+
+
+def _broadcast_if_small(df, rows: int):
+    """`df` of `rows` rows, with a broadcast hint when that is at most BROADCAST_ROWS."""
     from pyspark.sql import functions as F
 
-    df = hold(df)
-    return F.broadcast(df) if df.count() <= BROADCAST_ROWS else df
+    return F.broadcast(df) if rows <= BROADCAST_ROWS else df
 
 
 # Band keys one task of the bucket search holds at most (16 bytes each, a few copies while
@@ -417,7 +423,8 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
     A ~ B and B ~ C do not make A ~ C. So groups are resolved by star_assign, which
     removes a group only with a group it is itself similar to. Each group keeps its best
     document (_rank_key); a removed group's documents point to the best document of the
-    group that removed them."""
+    group that removed them. A graph of at most driver_graph_edges edges is solved and
+    placed on the driver (_solve_on_driver), with the same answer."""
     import functools
 
     from pyspark.sql import DataFrame
@@ -443,14 +450,33 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
     members = nodes.select("doc_id", "_url_key", "_exact_key", _rank_key().alias("_key"))
     edges = hold(functools.reduce(DataFrame.unionByName, identity)) if identity else None
     solved = _solve_on_driver(members, edges, near, cfg)
-    groups, removed_by = solved if solved is not None else (None, None)
-    if solved is None and edges is not None:
-        groups = connected_components(edges, cfg.max_rounds, hold)
     if solved is not None:
-        # Only documents on an edge can be removed or keep another: the placement below
-        # works on them alone (on the real 100 MB corpus a quarter of the documents).
-        members = members.join(groups.withColumnRenamed("component", "_group"), "doc_id")
-    elif groups is not None:
+        duplicates, counts = solved  # made on the driver, with a broadcast hint if small
+        removed = duplicates.select("doc_id")
+    else:
+        duplicates = _place_in_spark(members, edges, near, cfg, hold)
+        counts = duplicates.groupBy(F.col("kept_doc_id").alias("doc_id")).agg(
+            (F.count("*") + 1).alias("dup_count")
+        )
+        counts = _materialized(counts, hold)
+        removed = _materialized(duplicates.select("doc_id"), hold)
+    deduped = (
+        docs.join(removed, "doc_id", "left_anti")
+        .join(counts, "doc_id", "left")
+        .withColumn("dup_count", F.coalesce(F.col("dup_count"), F.lit(1)).cast("int"))
+    )
+    return deduped, duplicates
+
+
+def _place_in_spark(members, edges, near, cfg: DedupConfig, hold=_checkpoint):
+    """The duplicate rows (held) of a graph too large for the driver: the identity
+    links' connected components are the groups, star_assign resolves the near links
+    between groups, and each document points to its group's best document or, when its
+    group was removed, to the best document of the group that removed it."""
+    from pyspark.sql import functions as F
+
+    if edges is not None:
+        groups = connected_components(edges, cfg.max_rounds, hold)
         members = members.join(groups, "doc_id", "left")
         members = members.withColumn("_group", F.coalesce("component", "doc_id")).drop("component")
     else:
@@ -458,7 +484,8 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
     members = hold(members)
     best = members.groupBy("_group").agg(F.min("_key").alias("_best"))
 
-    if solved is None and near is not None:  # near pairs of documents -> of groups, both ways
+    removed_by = None
+    if near is not None:  # near pairs of documents -> of groups, both ways
         group_of = members.select("doc_id", "_group")
         lifted = (
             near.join(group_of.toDF("a", "_ga"), "a").join(group_of.toDF("b", "_gb"), "b")
@@ -486,9 +513,9 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
         F.col("_exact_key").alias("_kept_exact"),
     )  # fmt: skip
     dups = placed.where(F.col("doc_id") != F.col("_kept")).join(kept_keys, "_kept")
-    # How a document relates to the kept one: the same URL, the same text, similar text
-    # (its group was removed by the kept one's), or, failing those, linked through
-    # another page at its URL.
+    # How a document relates to the kept one (udfs.dedup.place_duplicates names it the
+    # same way): the same URL, the same text, similar text (its group was removed by the
+    # kept one's), or, failing those, linked through another page at its URL.
     same_url = cfg.url & F.col("_url_key").isNotNull() & (F.col("_url_key") == F.col("_kept_url"))
     same_text = cfg.exact & (F.col("_exact_key") == F.col("_kept_exact"))
     method = (
@@ -500,16 +527,7 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
         "doc_id", F.col("_kept").alias("kept_doc_id"), method.alias("method"),
         F.when(method == "near", F.col("similarity")).otherwise(F.lit(1.0)).alias("similarity"),
     )  # fmt: skip
-    duplicates = hold(duplicates)
-    counts = duplicates.groupBy(F.col("kept_doc_id").alias("doc_id")).agg(
-        (F.count("*") + 1).alias("dup_count")
-    )
-    deduped = (
-        docs.join(_materialized(duplicates.select("doc_id"), hold), "doc_id", "left_anti")
-        .join(_materialized(counts, hold), "doc_id", "left")
-        .withColumn("dup_count", F.coalesce(F.col("dup_count"), F.lit(1)).cast("int"))
-    )
-    return deduped, duplicates
+    return hold(duplicates)
 
 
 def star_assign(edges, max_rounds: int, hold=_checkpoint):
@@ -559,26 +577,32 @@ def star_assign(edges, max_rounds: int, hold=_checkpoint):
     return functools.reduce(DataFrame.unionByName, removed) if removed else None
 
 
-def _place(key: dict) -> tuple:
-    """A collected _rank_key as a Python tuple that orders as Spark orders the struct
-    (Spark puts NaN above every number)."""
-    nan = math.isnan(key["ppl"])
-    return (key["tier"], key["no_ppl"], nan, 0.0 if nan else key["ppl"], key["doc_id"])
+def _places(key) -> list[tuple]:
+    """A collected column of _rank_key structs (Arrow) as Python tuples that order as
+    Spark orders the struct (Spark puts NaN above every number)."""
+    tiers, no_ppl, ppl, doc_ids = (key.field(i).to_pylist() for i in range(4))
+    return [
+        (t, n, p != p, 0.0 if p != p else p, d)  # p != p: NaN
+        for t, n, p, d in zip(tiers, no_ppl, ppl, doc_ids)
+    ]
 
 
 def _solve_on_driver(members, identity, near, cfg: DedupConfig):
-    """connected_components and star_assign on the driver, when the graph has at most
-    cfg.driver_graph_edges edges: (groups: doc_id, component of each document on an edge,
-    its own doc_id when on near edges only; removed_by as star_assign gives it or None).
-    None when the graph is larger (or driver_graph_edges is 0): Spark's rounds then
-    resolve it."""
+    """The duplicate graph solved and placed on the driver, when it has at most
+    cfg.driver_graph_edges edges: (duplicate rows, (doc_id, dup_count) of each kept
+    document that others point to), both small frames made on the driver
+    (udfs.dedup.place_duplicates: the same answer as connected_components, star_assign
+    and the placement in Spark). None when the graph is larger (or driver_graph_edges is
+    0): Spark's rounds then resolve it. The edges come with what placing reads of both
+    ends (rank and keys), so one collect is all the Spark work."""
     import functools
+    from collections import Counter
 
     import pyarrow as pa
     from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
 
-    from ziya_data.udfs.dedup import GraphUnsettled, components, greedy_rounds
+    from ziya_data.udfs.dedup import GraphUnsettled, Node, place_duplicates
 
     parts = (
         []
@@ -589,52 +613,41 @@ def _solve_on_driver(members, identity, near, cfg: DedupConfig):
         parts.append(near.select("a", "b", F.col("similarity").alias("s")))
     if not parts or not cfg.driver_graph_edges:
         return None
-    key = members.select("doc_id", "_key")
+    node = members.select("doc_id", "_key", "_url_key", "_exact_key")
     edges = functools.reduce(DataFrame.unionByName, parts)
-    edges = edges.join(key.toDF("a", "ka"), "a").join(key.toDF("b", "kb"), "b")
+    edges = edges.join(node.toDF("a", "ka", "ua", "ea"), "a").join(
+        node.toDF("b", "kb", "ub", "eb"), "b"
+    )
     found = edges.limit(cfg.driver_graph_edges + 1).toArrow()
     if found.num_rows > cfg.driver_graph_edges:
         return None
-    a, b, s = (found.column(c).to_pylist() for c in ("a", "b", "s"))
-    key_of = {}  # doc_id -> its _key as collected
-    for ids, keys in ((a, found.column("ka")), (b, found.column("kb"))):
-        key_of.update(zip(ids, keys.to_pylist()))
-    rank = {doc: _place(k) for doc, k in key_of.items()}
-    identity_pairs = [(x, y) for x, y, v in zip(a, b, s) if v is None]
-    component = components(identity_pairs)
-    group = lambda doc: component.get(doc, doc)  # noqa: E731
-    best: dict = {}
-    for doc, place in rank.items():
-        g = group(doc)
-        if g not in best or place < best[g]:
-            best[g] = place
-    similar: dict = {}
-    for x, y, v in zip(a, b, s):
-        gx, gy = group(x), group(y)
-        if v is not None and gx != gy:
-            pair = (min(gx, gy), max(gx, gy))
-            similar[pair] = max(v, similar.get(pair, v))
+    column = lambda name: found.column(name).combine_chunks()  # noqa: E731
+    nodes = {}
+    for end in ("a", "b"):
+        urls, exacts = column("u" + end).to_pylist(), column("e" + end).to_pylist()
+        places = _places(column("k" + end))
+        nodes.update(zip(column(end).to_pylist(), map(Node, places, urls, exacts)))
     try:
-        removed = greedy_rounds(similar, best, cfg.max_rounds)
+        rows = place_duplicates(
+            nodes, zip(*(column(c).to_pylist() for c in ("a", "b", "s"))),
+            url=cfg.url, exact=cfg.exact, max_rounds=cfg.max_rounds,
+        )  # fmt: skip
     except GraphUnsettled:
         raise JobError(
             f"dedup: near-duplicate groups did not settle in {cfg.max_rounds} rounds; raise dedup.max_rounds"
         ) from None
+    doc_ids, kept, methods, similarity = zip(*rows) if rows else ((), (), (), ())
+    pointed_to = sorted(Counter(kept).items())
     spark = members.sparkSession
-    ids = sorted(key_of)
-    groups = spark.createDataFrame(pa.table({
-        "doc_id": pa.array(ids, pa.string()),
-        "component": pa.array([group(x) for x in ids], pa.string()),
+    duplicates = spark.createDataFrame(pa.table({
+        "doc_id": pa.array(doc_ids, pa.string()), "kept_doc_id": pa.array(kept, pa.string()),
+        "method": pa.array(methods, pa.string()), "similarity": pa.array(similarity, pa.float64()),
     }))  # fmt: skip
-    removed_by = None
-    if removed:
-        lost = sorted(removed)
-        by = [key_of[best[removed[h][0]][-1]] for h in lost]  # the remover's best document
-        removed_by = spark.createDataFrame(pa.table({
-            "h": pa.array(lost, pa.string()), "wk": pa.array(by, found.column("ka").type),
-            "similarity": pa.array([removed[h][1] for h in lost], pa.float64()),
-        }))  # fmt: skip
-    return groups, removed_by
+    counts = spark.createDataFrame(pa.table({
+        "doc_id": pa.array([doc for doc, _ in pointed_to], pa.string()),
+        "dup_count": pa.array([n + 1 for _, n in pointed_to], pa.int64()),
+    }))  # fmt: skip
+    return _broadcast_if_small(duplicates, len(rows)), _broadcast_if_small(counts, len(pointed_to))
 
 
 def read_index(tables, cfg: DedupConfig):

@@ -624,3 +624,57 @@ def greedy_rounds(similar: dict, rank: dict, max_rounds: int) -> dict:
     if around:
         raise GraphUnsettled(f"edges remain after {max_rounds} rounds")
     return removed
+
+
+class Node(NamedTuple):
+    """What placing a document on the duplicate graph reads of it."""
+
+    place: tuple  # its rank: smaller is better, unique, the doc_id last
+    url_key: str | None
+    exact_key: str | None
+
+
+def place_duplicates(
+    nodes: dict, links, *, url: bool, exact: bool, max_rounds: int
+) -> list[tuple[str, str, str, float]]:
+    """The duplicate rows of a graph solved in one process: (doc_id, kept_doc_id, method,
+    similarity), sorted by doc_id. `nodes`: doc_id -> Node for every document on a link;
+    `links`: (a, b, similarity), similarity None for an identity link (same URL, same
+    text), which joins a and b into one group. Near links join groups without merging
+    them (greedy_rounds picks the groups they remove). A group keeps its best document;
+    a removed group's documents point to the best document of the group that removed
+    them. The method, as the job's Spark placement names it: the same URL, else the same
+    text, else near (its group was removed), else linked through another page at its URL
+    (url), or through an exact copy (exact); similarity 1.0 unless near."""
+    links = list(links)
+    component = components((a, b) for a, b, s in links if s is None)
+    group = lambda doc: component.get(doc, doc)  # noqa: E731
+    best: dict = {}
+    for doc, node in nodes.items():
+        g = group(doc)
+        if g not in best or node.place < best[g]:
+            best[g] = node.place
+    similar: dict = {}
+    for a, b, s in links:
+        ga, gb = group(a), group(b)
+        if s is not None and ga != gb:
+            pair = (min(ga, gb), max(ga, gb))
+            similar[pair] = max(s, similar.get(pair, s))
+    removed = greedy_rounds(similar, best, max_rounds)
+    rows = []
+    for doc in sorted(nodes):
+        by = removed.get(group(doc))  # (the remover's group, similarity) or None
+        kept = best[by[0] if by else group(doc)][-1]
+        if kept == doc:
+            continue
+        mine, theirs = nodes[doc], nodes[kept]
+        if url and mine.url_key is not None and mine.url_key == theirs.url_key:
+            method = "url"
+        elif exact and mine.exact_key is not None and mine.exact_key == theirs.exact_key:
+            method = "exact"
+        elif by:
+            method = "near"
+        else:
+            method = "url" if url and mine.url_key is not None else "exact"
+        rows.append((doc, kept, method, by[1] if method == "near" else 1.0))
+    return rows

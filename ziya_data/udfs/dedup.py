@@ -322,9 +322,11 @@ def batch_shingle_ids(units: Units, n_words: int, n_chars: int | None = None):
 
 def _distinct_per_text(values: np.ndarray, bounds: np.ndarray, bits: int):
     """(each text's distinct values, sorted, end to end; new bounds) for values of at
-    most `bits` bits: one distinct_sorted of (text index, value) keys for all texts."""
+    most `bits` bits: one distinct_sorted of (text index, value) keys for all texts. The
+    keys come in runs by text, which a merge sort uses (measured: half the time of the
+    default sort on the real corpus's batches)."""
     text_of = np.repeat(np.arange(len(bounds) - 1, dtype=np.uint64), np.diff(bounds))
-    keys = distinct_sorted((text_of << np.uint64(bits)) | values.astype(np.uint64))
+    keys = distinct_sorted((text_of << np.uint64(bits)) | values.astype(np.uint64), "stable")
     counts = np.bincount((keys >> np.uint64(bits)).astype(np.int64), minlength=len(bounds) - 1)
     return keys & np.uint64((1 << bits) - 1), np.concatenate(([0], np.cumsum(counts)))
 
@@ -339,10 +341,10 @@ def batch_shingle_hashes(units: Units, n_words: int, n_chars: int | None = None)
     return values.astype(np.uint32), bounds
 
 
-def distinct_sorted(values: np.ndarray) -> np.ndarray:
-    """np.unique of a 1-D array, by a sort and a mask (np.unique's hashing cost several
-    times more at the few hundred values of one document)."""
-    ordered = np.sort(values)
+def distinct_sorted(values: np.ndarray, kind: str | None = None) -> np.ndarray:
+    """np.unique of a 1-D array, by a sort (np.sort's `kind`) and a mask (np.unique's
+    hashing cost several times more at the few hundred values of one document)."""
+    ordered = np.sort(values, kind=kind)
     keep = np.empty(len(ordered), dtype=bool)
     keep[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])

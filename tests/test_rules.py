@@ -491,6 +491,24 @@ def test_power_tables_are_exact():
         assert int(pw[i]) * int(inv[i]) % 2**64 == 1
 
 
+def test_segment_hashes_are_the_direct_polynomials_on_both_routes(monkeypatch):
+    """Words hashed by prefix differences (short batches) and term by term (ids past
+    _PREFIX_IDS) give sum(id_k * BASE**k) modulo 2**64 of each segment."""
+    rng = np.random.default_rng(12)
+    ids = rng.integers(0, 0x110000, 5000).astype(np.uint32)
+    lengths = rng.integers(1, 30, 300)
+    starts = np.cumsum(lengths + rng.integers(0, 4, 300)) - lengths
+    keep = starts + lengths <= len(ids)
+    starts, lengths = starts[keep], lengths[keep]
+    direct = [
+        sum(int(ids[s + k]) * pow(ngrams._BASE, k, 2**64) for k in range(n)) % 2**64
+        for s, n in zip(starts.tolist(), lengths.tolist())
+    ]
+    assert ngrams.segment_hashes(ids, starts, lengths).tolist() == direct
+    monkeypatch.setattr(ngrams, "_PREFIX_IDS", 100)
+    assert ngrams.segment_hashes(ids, starts, lengths).tolist() == direct
+
+
 def test_vowelless_pattern_of_ascii_text_counts_as_the_unicode_one():
     rng = random.Random(10)
     for _ in range(3000):

@@ -89,14 +89,22 @@ def window_hashes(ids, starts, widths):
         return (prefix[starts + widths] - prefix[starts]) * inverse[starts]
 
 
+# Ids up to this many are hashed by prefix differences, whose power tables (16 bytes an
+# id, kept by _powers) then stay within 32 MB; longer ones segment by segment.
+_PREFIX_IDS = 1 << 21
+
+
 def segment_hashes(ids, starts, lengths):
-    """window_hashes of segments that do not overlap (a text's words in its characters),
-    with powers only as long as the longest segment: each id times BASE**(its place in
-    its segment), summed per segment. Every length must be at least 1."""
+    """window_hashes of segments that do not overlap (a text's words in its characters).
+    Up to _PREFIX_IDS ids by window_hashes itself (a batch of 1,000 real documents' words:
+    2.4x faster); beyond, with powers only as long as the longest segment: each id times
+    BASE**(its place in its segment), summed per segment. Every length must be at least 1."""
     import numpy as np
 
     if not len(starts):
         return np.zeros(0, dtype=np.uint64)
+    if len(ids) <= _PREFIX_IDS:
+        return window_hashes(ids, starts, lengths)
     firsts = np.cumsum(lengths) - lengths  # each segment's first term
     place = np.arange(int(firsts[-1] + lengths[-1])) - np.repeat(firsts, lengths)
     powers, _ = _powers(int(lengths.max()) + 1)

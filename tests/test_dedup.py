@@ -666,9 +666,10 @@ def test_the_driver_places_duplicates_as_spark_does(spark):
         spark_counts = in_spark.groupBy(F.col("kept_doc_id").alias("doc_id")).agg(
             (F.count("*") + 1).alias("n")
         )
-        duplicates, counts = dedup._solve_on_driver(members, edges, near, cfg)
+        duplicates, removed, counts = dedup._solve_on_driver(members, edges, near, cfg)
         expected = sorted(tuple(r) for r in in_spark.collect())
         assert sorted(tuple(r) for r in duplicates.collect()) == expected
+        assert sorted(r[0] for r in removed.collect()) == sorted(r[0] for r in expected)
         assert sorted(tuple(r) for r in counts.collect()) == sorted(
             tuple(r) for r in spark_counts.collect()
         )

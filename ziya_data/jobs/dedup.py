@@ -451,8 +451,7 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
     edges = hold(functools.reduce(DataFrame.unionByName, identity)) if identity else None
     solved = _solve_on_driver(members, edges, near, cfg)
     if solved is not None:
-        duplicates, counts = solved  # made on the driver, with a broadcast hint if small
-        removed = duplicates.select("doc_id")
+        duplicates, removed, counts = solved
     else:
         duplicates = _place_in_spark(members, edges, near, cfg, hold)
         counts = duplicates.groupBy(F.col("kept_doc_id").alias("doc_id")).agg(
@@ -588,13 +587,14 @@ def _places(key) -> list[tuple]:
 
 
 def _solve_on_driver(members, identity, near, cfg: DedupConfig):
-    """The duplicate graph solved and placed on the driver, when it has at most
-    cfg.driver_graph_edges edges: (duplicate rows, (doc_id, dup_count) of each kept
-    document that others point to), both small frames made on the driver
-    (udfs.dedup.place_duplicates: the same answer as connected_components, star_assign
-    and the placement in Spark). None when the graph is larger (or driver_graph_edges is
-    0): Spark's rounds then resolve it. The edges come with what placing reads of both
-    ends (rank and keys), so one collect is all the Spark work."""
+    """The duplicate graph solved and placed on the driver when it has at most
+    cfg.driver_graph_edges edges (udfs.dedup.place_duplicates: the same rows as
+    connected_components, star_assign and the placement in Spark). Returns small frames
+    made on the driver: the duplicate rows, their doc_ids, and (doc_id, dup_count) of
+    each kept document others point to; the last two with a broadcast hint when small,
+    for the joins that make `deduped`. None when the graph is larger (or
+    driver_graph_edges is 0): Spark's rounds then resolve it. The edges come with what
+    placing reads of both ends (rank and keys), so one collect is all the Spark work."""
     import functools
     from collections import Counter
 
@@ -647,7 +647,8 @@ def _solve_on_driver(members, identity, near, cfg: DedupConfig):
         "doc_id": pa.array([doc for doc, _ in pointed_to], pa.string()),
         "dup_count": pa.array([n + 1 for _, n in pointed_to], pa.int64()),
     }))  # fmt: skip
-    return _broadcast_if_small(duplicates, len(rows)), _broadcast_if_small(counts, len(pointed_to))
+    removed = _broadcast_if_small(duplicates.select("doc_id"), len(rows))
+    return duplicates, removed, _broadcast_if_small(counts, len(pointed_to))
 
 
 def read_index(tables, cfg: DedupConfig):

@@ -590,33 +590,29 @@ def test_star_assign_removes_only_neighbours_of_kept_groups(spark):
 
 def test_the_driver_resolves_a_graph_as_sparks_rounds_do(spark):
     """components and greedy_rounds (the driver's path for small graphs) give what
-    connected_components and star_assign give, on random graphs with random ranks;
-    among them a node whose better neighbour is kept only in a later round, so it goes
-    with the worse one that won first, in both."""
+    connected_components and star_assign give, on a random graph with random ranks (and
+    on three more, through the placement, in the test below); and a node whose better
+    neighbour is kept only in a later round, so it goes with the worse one that won
+    first, in both."""
     rng = random.Random(5)
-    for _ in range(3):
-        nodes = [f"n{i:03d}" for i in range(120)]
-        pairs = {tuple(sorted(rng.sample(nodes, 2))) for _ in range(150)}
-        rank = {n: f"{rng.random():.12f}{n}" for n in nodes}
-        edges = spark.createDataFrame(sorted(pairs), "a string, b string")
-        labels = {
-            r["doc_id"]: r["component"] for r in dedup.connected_components(edges, 30).collect()
-        }
-        assert D.components(sorted(pairs)) == labels
-        similar = {p: round(rng.uniform(0.7, 1.0), 3) for p in pairs}
-        rows = [
-            (g, h, rank[g], rank[h], v)
-            for (a, b), v in similar.items()
-            for g, h in ((a, b), (b, a))
-        ]
-        keyed = spark.createDataFrame(
-            rows, "g string, h string, gk string, hk string, similarity double"
-        )
-        spark_removed = {
-            r["h"]: (r["wk"], r["similarity"]) for r in dedup.star_assign(keyed, 30).collect()
-        }
-        removed = D.greedy_rounds(similar, rank, 30)
-        assert {h: (rank[g], v) for h, (g, v) in removed.items()} == spark_removed
+    nodes = [f"n{i:03d}" for i in range(120)]
+    pairs = {tuple(sorted(rng.sample(nodes, 2))) for _ in range(150)}
+    rank = {n: f"{rng.random():.12f}{n}" for n in nodes}
+    edges = spark.createDataFrame(sorted(pairs), "a string, b string")
+    labels = {r["doc_id"]: r["component"] for r in dedup.connected_components(edges, 30).collect()}
+    assert D.components(sorted(pairs)) == labels
+    similar = {p: round(rng.uniform(0.7, 1.0), 3) for p in pairs}
+    rows = [
+        (g, h, rank[g], rank[h], v) for (a, b), v in similar.items() for g, h in ((a, b), (b, a))
+    ]
+    keyed = spark.createDataFrame(
+        rows, "g string, h string, gk string, hk string, similarity double"
+    )
+    spark_removed = {
+        r["h"]: (r["wk"], r["similarity"]) for r in dedup.star_assign(keyed, 30).collect()
+    }
+    removed = D.greedy_rounds(similar, rank, 30)
+    assert {h: (rank[g], v) for h, (g, v) in removed.items()} == spark_removed
     # w > x; k > h and g > h with k better than g; k waits on x, which w removes first.
     rank = {"w": 0, "x": 1, "k": 2, "g": 3, "h": 4}
     similar = {("w", "x"): 0.8, ("x", "k"): 0.8, ("k", "h"): 0.8, ("g", "h"): 0.9}

@@ -7,14 +7,15 @@ Three kinds of link between documents:
          among one representative per exact group; candidate pairs are verified (exact
          Jaccard of the shingle-hash sets, or the Hamming distance) before they count.
 
-Same-URL and exact links are identities: their connected components are the groups. Near similarity is not transitive, so near pairs link groups without
-merging them: a greedy pass by rank in parallel rounds (star_assign) keeps a group when
-it is better than all its remaining neighbours and removes those neighbours with it, so
-every removed document's group is similar to the group of the document it points to. A
-group keeps its best document: quality tier high before medium, then lowest perplexity,
-then smallest doc_id. The graph works on narrow node rows (keys and ranking columns);
-text meets it only at the end. The result does not depend on partitioning. A graph of at
-most `driver_graph_edges` edges is collected once and solved and placed on the driver
+Same-URL and exact links are identities: their connected components are the groups.
+Near similarity is not transitive, so near pairs link groups without merging them: a
+greedy pass by rank in parallel rounds (star_assign) keeps a group when it is better
+than all its remaining neighbours and removes those neighbours with it, so every removed
+document's group is similar to the group of the document it points to. A group keeps its
+best document: quality tier high before medium, then lowest perplexity, then smallest
+doc_id. The graph works on narrow node rows (keys and ranking columns); text meets it
+only at the end. The result does not depend on partitioning. A graph of at most
+`driver_graph_edges` edges is collected once and solved and placed on the driver
 (udfs.dedup.place_duplicates); a larger one stays in Spark: min-label propagation with
 pointer jumping for the groups, star_assign's rounds as joins, placement by joins. Both
 give the same rows (tests compare them).

@@ -90,7 +90,8 @@ def window_hashes(ids, starts, widths):
 
 
 # Ids up to this many are hashed by prefix differences, whose power tables (16 bytes an
-# id, kept by _powers) then stay within 32 MB; longer ones segment by segment.
+# id, kept by _powers, which at most doubles them) then stay within 64 MB; longer ones
+# segment by segment.
 _PREFIX_IDS = 1 << 21
 
 

@@ -671,6 +671,10 @@ def test_the_driver_places_duplicates_as_spark_does(spark):
         )
         methods = {r[2] for r in expected}
         assert "near" in methods and ({"url"} if url else {"exact"}) <= methods, methods
+    # No links at all: empty frames, not an error.
+    no_links = spark.createDataFrame([], "a string, b string")
+    found = dedup._solve_on_driver(members, no_links, None, dedup.DedupConfig())
+    assert [frame.count() for frame in found] == [0, 0, 0]
 
 
 def test_placement_names_how_a_removed_document_relates_to_the_kept_one():

@@ -594,8 +594,8 @@ def _solve_on_driver(members, identity, near, cfg: DedupConfig):
     made on the driver: the duplicate rows, their doc_ids, and (doc_id, dup_count) of
     each kept document others point to; the last two with a broadcast hint when small,
     for the joins that make `deduped`. None when the graph is larger (or
-    driver_graph_edges is 0): Spark's rounds then resolve it. The edges come with what
-    placing reads of both ends (rank and keys), so one collect is all the Spark work."""
+    driver_graph_edges is 0): Spark's rounds then resolve it. The Spark work is two
+    collects: the edges, then the rank and keys of the documents on them."""
     import functools
     from collections import Counter
 
@@ -614,23 +614,26 @@ def _solve_on_driver(members, identity, near, cfg: DedupConfig):
         parts.append(near.select("a", "b", F.col("similarity").alias("s")))
     if not parts or not cfg.driver_graph_edges:
         return None
-    node = members.select("doc_id", "_key", "_url_key", "_exact_key")
     edges = functools.reduce(DataFrame.unionByName, parts)
-    edges = edges.join(node.toDF("a", "ka", "ua", "ea"), "a").join(
-        node.toDF("b", "kb", "ub", "eb"), "b"
-    )
     found = edges.limit(cfg.driver_graph_edges + 1).toArrow()
     if found.num_rows > cfg.driver_graph_edges:
         return None
-    column = lambda name: found.column(name).combine_chunks()  # noqa: E731
-    nodes = {}
-    for end in ("a", "b"):
-        urls, exacts = column("u" + end).to_pylist(), column("e" + end).to_pylist()
-        places = _places(column("k" + end))
-        nodes.update(zip(column(end).to_pylist(), map(Node, places, urls, exacts)))
+    spark = members.sparkSession
+    # Then what placing reads of the documents on an edge: their ids go out as a
+    # broadcast, so the members are read once, without a shuffle.
+    on_edge = pa.concat_arrays([found.column(c).combine_chunks() for c in ("a", "b")]).unique()
+    wanted = _broadcast_if_small(spark.createDataFrame(pa.table({"doc_id": on_edge})), len(on_edge))
+    about = members.join(wanted, "doc_id").select("doc_id", "_key", "_url_key", "_exact_key")
+    about = about.toArrow()
+    column = lambda table, name: table.column(name).combine_chunks()  # noqa: E731
+    nodes = dict(zip(
+        column(about, "doc_id").to_pylist(),
+        map(Node, _places(column(about, "_key")), column(about, "_url_key").to_pylist(),
+            column(about, "_exact_key").to_pylist()),
+    ))  # fmt: skip
     try:
         rows = place_duplicates(
-            nodes, zip(*(column(c).to_pylist() for c in ("a", "b", "s"))),
+            nodes, zip(*(column(found, c).to_pylist() for c in ("a", "b", "s"))),
             url=cfg.url, exact=cfg.exact, max_rounds=cfg.max_rounds,
         )  # fmt: skip
     except GraphUnsettled:
@@ -639,7 +642,6 @@ def _solve_on_driver(members, identity, near, cfg: DedupConfig):
         ) from None
     doc_ids, kept, methods, similarity = zip(*rows) if rows else ((), (), (), ())
     pointed_to = sorted(Counter(kept).items())
-    spark = members.sparkSession
     duplicates = spark.createDataFrame(pa.table({
         "doc_id": pa.array(doc_ids, pa.string()), "kept_doc_id": pa.array(kept, pa.string()),
         "method": pa.array(methods, pa.string()), "similarity": pa.array(similarity, pa.float64()),

@@ -121,6 +121,28 @@ def test_a_lake_reached_through_a_symbolic_link_reads_its_partitioned_tables(
     assert sorted((r["tag"], r["doc_id"]) for r in rows) == [("a", "d0"), ("a", "d1"), ("b", "d5")]
 
 
+def test_tables_are_written_without_dictionary_encoding(spark, tables, lake):
+    """Both routes, plain and one-partition writes, in a session that does not set it
+    (as one the job did not start): no column chunk is dictionary-encoded, not even a
+    column of one repeated value, which Parquet would otherwise encode by dictionary."""
+    import pyarrow.parquet as pq
+
+    rows = _df(spark, range(40)).withColumn("kind", F.lit("same"))
+    tables.write(rows, "plain")
+    tables.write(rows, "parts", partition_by=["tag"], replace_partition={"tag": "a"})
+    files = sorted((lake / "plain").rglob("*.parquet")) + sorted(
+        (lake / "parts").rglob("*.parquet")
+    )
+    assert len(files) >= 2
+    encodings = set()
+    for f in files:
+        meta = pq.ParquetFile(f).metadata
+        for g in range(meta.num_row_groups):
+            for c in range(meta.row_group(g).num_columns):
+                encodings.update(meta.row_group(g).column(c).encodings)
+    assert "PLAIN" in encodings and not {"PLAIN_DICTIONARY", "RLE_DICTIONARY"} & encodings
+
+
 def test_overwrite_may_change_schema(spark, tables):
     tables.write(_df(spark, range(2)), "t")
     tables.write(spark.createDataFrame([Row(doc_id="z", extra=1.5)]), "t")

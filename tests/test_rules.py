@@ -469,6 +469,23 @@ def test_gambling_detail_names_the_first_of_equally_frequent_brands():
             assert doc_rule("gambling_promotion", text, "zh") == f"2x {a}", (a, b)
 
 
+def test_gambling_brands_match_ascii_letters_in_either_case():
+    """The brand pattern is written without re.IGNORECASE (for speed), so its ASCII
+    letters must still match in any case, and a match must not overlap the one before
+    it: 体育APP登录 is one brand (体育APP), not two."""
+    from ziya_data.udfs.rules.document_rules import _GAMBLING_BRAND, literal_led
+
+    assert _GAMBLING_BRAND.findall("XX体育APP登录，BeT365和Yabo入口，PK10开奖") == [
+        "体育APP", "BeT365", "Yabo", "PK10",
+    ]  # fmt: skip
+    assert _GAMBLING_BRAND.findall("App登录 aPP登陆 手机版登录 贵宾会官网") == [
+        "App登录", "aPP登陆", "手机版登录", "贵宾会官网",
+    ]  # fmt: skip
+    assert _GAMBLING_BRAND.findall("apple 体育新闻 國際") == []
+    # every alternative starts with a literal character, as the speed depends on it
+    pattern = literal_led(["ab(?:c|d)", "x"]).pattern
+    assert pattern == "a[bB](?:[cC]|[dD])|A[bB](?:[cC]|[dD])|x|X"
+
 def test_a_document_profile_ignores_a_neighbour_one_unit_apart():
     """The n-gram hash is linear in the unit ids, so the document number must not be
     added to it plainly: document 1's 4-gram (10, 20, 30, 40) then met document 0's

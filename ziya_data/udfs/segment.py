@@ -4,9 +4,7 @@ document split once for every measure (`Segmented`)."""
 
 from __future__ import annotations
 
-from functools import cached_property
-
-from ziya_data.udfs import languages
+from ziya_data.udfs import computed_once, languages
 from ziya_data.udfs.tokenizers import ZH_DEFAULT
 
 
@@ -43,15 +41,15 @@ class Segmented:
         cut = language.word_cutter(zh_backend, user_words)
         self.words = [[cut(s) for s in ss] for ss in self.sentences]
 
-    @cached_property
+    @computed_once
     def all_sentences(self) -> list[str]:
         return [s for ss in self.sentences for s in ss]
 
-    @cached_property
+    @computed_once
     def sentence_words(self) -> list[list[str]]:
         return [w for ws in self.words for w in ws]
 
-    @cached_property
+    @computed_once
     def paragraph_words(self) -> list[list[str]]:
         return [[w for ws in p for w in ws] for p in self.words]
 
@@ -72,6 +70,6 @@ class Segmented:
             cached = self._content = (function_words, words)
         return cached[1]
 
-    @cached_property
+    @computed_once
     def word_count(self) -> int:
         return sum(len(w) for ws in self.words for w in ws)

@@ -5,9 +5,8 @@ first asks for it."""
 from __future__ import annotations
 
 import re
-from functools import cached_property
 
-from ziya_data.udfs import languages, tokenizers
+from ziya_data.udfs import computed_once, languages, tokenizers
 from ziya_data.udfs.rules.lexicon import Lexicon
 from ziya_data.udfs.rules.ngrams import NgramProfile, ngram_profiles
 
@@ -22,38 +21,38 @@ class Doc:
         self.text, self.lang, self.lexicon = text, lang, lexicon
         self.language = languages.get(lang)
 
-    @cached_property
+    @computed_once
     def lines(self) -> list[str]:
         return [ln.strip() for ln in self.text.split("\n") if ln.strip()]
 
-    @cached_property
+    @computed_once
     def blocks(self) -> list[str]:
         """Paragraphs separated by blank lines."""
         return [b.strip() for b in _BLANK_LINE.split(self.text) if b.strip()]
 
-    @cached_property
+    @computed_once
     def chars(self) -> int:
         return len(self.text) - self.text.count(" ") - self.text.count("\n")
 
-    @cached_property
+    @computed_once
     def words(self) -> list[str]:
         return tokenizers.en_words(self.text)
 
-    @cached_property
+    @computed_once
     def units(self) -> list[str]:
         """What the language counts: non-space characters (zh) or words (en)."""
         return list(self._chars) if self.language.counts_chars else self.words
 
-    @cached_property
+    @computed_once
     def unit_count(self) -> int:
         return len(self._chars) if self.language.counts_chars else len(self.words)
 
-    @cached_property
+    @computed_once
     def _chars(self) -> str:
         """The non-space characters."""
         return "".join(self.text.split())
 
-    @cached_property
+    @computed_once
     def matches(self) -> list[tuple[int, int, str]]:
         return self.lexicon.find(self.text)
 
@@ -64,7 +63,7 @@ class Doc:
         """The n of an n-gram rule in this language's units."""
         return n * self.language.ngram_scale
 
-    @cached_property
+    @computed_once
     def _unit_ids(self):
         """(unit ids, unit lengths): units as numbers (set by seed_ngram_profiles for a
         batch of documents)."""
@@ -145,7 +144,7 @@ class Doc:
             widest = int((offsets[n:] - offsets[:-n]).max())
         return top * widest / int(offsets[-1])
 
-    @cached_property
+    @computed_once
     def _unit_offsets(self):
         """Where each unit starts, in unit characters, and their total at the end."""
         import numpy as np

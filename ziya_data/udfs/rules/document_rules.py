@@ -65,14 +65,38 @@ def form_boilerplate(doc: Doc, p) -> str | None:
 # 威尼斯人 (Venetians, in history). Measured: 11 of the 16 injected pages of
 # ChineseWebText's sample match twice or more; no THUCNews article, shopping review or
 # DRCD Wikipedia paragraph does (bench/labels/chinesewebtext_labels.csv, bench.quality).
-_GAMBLING_BRAND = re.compile(
-    r"(?:体育|娱乐|贵宾会|国际|棋牌|彩票|电竞|真人|博彩)"
-    r"(?:官网|官方|平台|app|手机版|登录|登陆|下载|网址|入口|注册|开户)"
-    r"|(?:app|手机版)(?:登录|登陆)"
-    r"|贵宾会|现金网|娱乐城|新葡京|bet365|bt365|betway|yabo|金沙(?:网站|线路|娱乐|官网)"
-    r"|幸运(?:8|28|飞艇)|北京赛车|pk10|真人视讯|开户送",
-    re.IGNORECASE,
-)
+_GAMBLING_SUFFIX = "(?:官网|官方|平台|app|手机版|登录|登陆|下载|网址|入口|注册|开户)"
+_GAMBLING_BRANDS = [
+    *[f"{head}{_GAMBLING_SUFFIX}" for head in
+      ("体育", "娱乐", "贵宾会", "国际", "棋牌", "彩票", "电竞", "真人", "博彩")],
+    "app(?:登录|登陆)", "手机版(?:登录|登陆)",
+    "贵宾会", "现金网", "娱乐城", "新葡京", "bet365", "bt365", "betway", "yabo",
+    "金沙(?:网站|线路|娱乐|官网)", "幸运(?:8|28|飞艇)", "北京赛车", "pk10", "真人视讯", "开户送",
+]  # fmt: skip
+
+
+def literal_led(alternatives: list[str]) -> re.Pattern:
+    """One pattern of `alternatives` (plain text and groups, no character classes) that
+    matches ASCII letters in either case, written so that each alternative starts with a
+    literal character: Python's re then scans for the set of first characters and tries
+    the alternatives only there. With re.IGNORECASE it tries every alternative at every
+    position (7x the time on 22M characters of Chinese web text, the same matches)."""
+
+    def either_case(text: str) -> str:
+        return "".join(f"[{c.lower()}{c.upper()}]" if c.isascii() and c.isalpha() else c
+                       for c in text)  # fmt: skip
+
+    led = []
+    for alt in alternatives:
+        first = alt[0]
+        if first.isascii() and first.isalpha():
+            led += [first.lower() + either_case(alt[1:]), first.upper() + either_case(alt[1:])]
+        else:
+            led.append(either_case(alt))
+    return re.compile("|".join(led))
+
+
+_GAMBLING_BRAND = literal_led(_GAMBLING_BRANDS)
 
 
 @rule("document", ("zh",), min_matches=2)

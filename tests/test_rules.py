@@ -486,6 +486,7 @@ def test_gambling_brands_match_ascii_letters_in_either_case():
     pattern = literal_led(["ab(?:c|d)", "x"]).pattern
     assert pattern == "a[bB](?:[cC]|[dD])|A[bB](?:[cC]|[dD])|x|X"
 
+
 def test_a_document_profile_ignores_a_neighbour_one_unit_apart():
     """The n-gram hash is linear in the unit ids, so the document number must not be
     added to it plainly: document 1's 4-gram (10, 20, 30, 40) then met document 0's

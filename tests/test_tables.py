@@ -143,6 +143,32 @@ def test_tables_are_written_without_dictionary_encoding(spark, tables, lake):
     assert "PLAIN" in encodings and not {"PLAIN_DICTIONARY", "RLE_DICTIONARY"} & encodings
 
 
+def test_row_groups_follow_the_table_layers_block_size(spark, tables, lake, monkeypatch):
+    """The row-group size is set by each write too (a session the job did not start
+    has none): with a 256 KB block, 3 MB of distinct text is several row groups in one
+    file; a spark.hadoop.parquet.block.size the session was started with wins."""
+    import types
+
+    import pyarrow.parquet as pq
+    from pyspark import SparkConf
+
+    from ziya_data.jobs import tables as tables_module
+
+    small = {**tables_module.PARQUET_SETTINGS, "parquet.block.size": str(256 * 1024)}
+    monkeypatch.setattr(tables_module, "PARQUET_SETTINGS", small)
+    hashes = [F.sha2(F.concat(F.col("id").cast("string"), F.lit(k)), 256) for k in range(16)]
+    rows = spark.range(3000).select(F.concat_ws("-", *hashes).alias("text")).coalesce(1)
+    tables.write(rows, "grouped")
+    files = sorted((lake / "grouped").rglob("*.parquet"))
+    assert len(files) == 1
+    assert pq.ParquetFile(files[0]).metadata.num_row_groups >= 4
+
+    started = SparkConf(loadDefaults=False).set("spark.hadoop.parquet.block.size", "1024")
+    stub = object.__new__(Tables)
+    stub.spark = types.SimpleNamespace(sparkContext=types.SimpleNamespace(getConf=lambda: started))
+    assert stub._parquet_settings() == {"parquet.enable.dictionary": "false"}
+
+
 def test_overwrite_may_change_schema(spark, tables):
     tables.write(_df(spark, range(2)), "t")
     tables.write(spark.createDataFrame([Row(doc_id="z", extra=1.5)]), "t")

@@ -38,9 +38,6 @@ REQUIRED_CONF = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
     "spark.hadoop.parquet.summary.metadata.level": "NONE",
-    # 16 MB row groups: a table of text splits into enough tasks to keep every core busy
-    # (a 128 MB row group is one task however long its Python work takes).
-    "spark.hadoop.parquet.block.size": str(16 * 1024 * 1024),
     # Arrow batches of 1,000 documents (default 10,000): the JVM reads and converts the
     # next batch while Python works on this one (score: 45 s instead of 54 s on 108 MB).
     "spark.sql.execution.arrow.maxRecordsPerBatch": "1000",

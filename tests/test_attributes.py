@@ -86,6 +86,11 @@ def test_fast_counts_equal_their_regex_definitions():
             assert getattr(counts, name) == len(pattern.findall(text)), (name, text)
         assert counts.han_common == sum(c in common for c in text), text
         assert readability._space_before_marks(text) == len(space_before.findall(text)), text
+    # the batch form gives each text its own counts (empty texts and lone surrogates too)
+    assert tokenizers.char_counts_many(texts, 500) == [
+        tokenizers.char_counts(t, 500) for t in texts
+    ]
+    assert tokenizers.char_counts_many([]) == []
 
 
 def test_chinese_counts():

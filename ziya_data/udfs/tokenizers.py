@@ -315,3 +315,18 @@ def char_counts(text: str, common_n: int = 3500) -> CharCounts:
     code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     counts = np.bincount(_class_table(common_n)[code_points], minlength=len(_CLASS_OF))
     return CharCounts(*map(int, counts[1:]))
+
+
+def char_counts_many(texts: list[str], common_n: int = 3500) -> list[CharCounts]:
+    """char_counts of each text, in one pass over all of them: a short text's own numpy
+    calls cost more than its characters (about 10 us a text)."""
+    import numpy as np
+
+    classes = len(_CLASS_OF)
+    code_points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    # One bin per (text, class): the text's number times the classes, plus the class.
+    owner = np.repeat(np.arange(len(texts), dtype=np.int64) * classes, lengths)
+    bins = owner + _class_table(common_n)[code_points]
+    counts = np.bincount(bins, minlength=len(texts) * classes).reshape(len(texts), classes)
+    return [CharCounts(*row[1:]) for row in counts.tolist()]

@@ -13,7 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ziya_data.udfs import languages, segment
-from ziya_data.udfs.rules.document import Doc, seed_more_profiles, seed_ngram_profiles
+from ziya_data.udfs.rules.document import (
+    Doc,
+    seed_char_counts,
+    seed_more_profiles,
+    seed_ngram_profiles,
+)
 from ziya_data.udfs.rules.lexicon import Lexicon
 from ziya_data.udfs.rules.pii import PII_MIN_DIGITS, mask_pii, may_hold_pii
 from ziya_data.udfs.rules.registry import REGISTRY, Settings
@@ -47,6 +52,8 @@ def apply_rules_batch(
     the rules run, with the larger profiles the n-gram rules say they will read
     (Rule.prefetch) computed likewise. `lexicon` maps a language to its lexicon."""
     docs = [Doc(text, lang, lexicon(lang)) for text, lang in zip(texts, langs)]
+    # Most documents reach a rule that counts character classes (digits, Chinese).
+    seed_char_counts(docs)
     outcomes: list[Outcome | None] = []
     for doc in docs:
         first_ngram = settings.first_ngram_rule(doc.lang)

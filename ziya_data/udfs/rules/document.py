@@ -162,6 +162,12 @@ class Doc:
         return cache[common_n]
 
 
+def seed_char_counts(docs: list[Doc], common_n: int = 3500) -> None:
+    """Give each document its char_counts(common_n), computed for all of them at once."""
+    for d, counts in zip(docs, tokenizers.char_counts_many([d.text for d in docs], common_n)):
+        d.__dict__.setdefault("_char_counts", {})[common_n] = counts
+
+
 def unit_ids(docs: list[Doc]):
     """The units of `docs` (all of one kind: characters or words) as one array of uint64
     ids and one of float lengths: a character's code point, a word's hash."""

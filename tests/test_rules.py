@@ -558,3 +558,14 @@ def test_repeated_chain_share_bounds_the_repeated_share():
     assert tighter > 50
     doc = R.Doc(" ".join(["one two three four five"] * 2 + ["six"]), "en", LEX["en"])
     assert doc.repeated_chain_share(5) == doc.ngrams(5).dup_share == pytest.approx(38 / 41)
+
+
+def test_unpunctuated_run_fires_past_its_length_only():
+    """A run of exactly max_run Chinese characters passes, one more fires and names the
+    longest run; a long run found after shorter ones and English is still found."""
+    chars = "的一是在不了有和人这中大为上个国我以要他"  # 20 distinct
+    run = (chars * 8)[:150]
+    assert doc_rule("unpunctuated_run", f"前言。{run}。后记", "zh") is None
+    assert doc_rule("unpunctuated_run", f"前言。{run}的。后记", "zh") == "151 chars"
+    text = f"短句，ok {chars}。{run}{chars[:5]}，完"
+    assert doc_rule("unpunctuated_run", text, "zh") == "155 chars"

@@ -459,7 +459,8 @@ def resolve(docs, nodes, cfg: DedupConfig, hold=_checkpoint):
             (F.count("*") + 1).alias("dup_count")
         )
         counts = _materialized(counts, hold)
-        removed = _materialized(duplicates.select("doc_id"), hold)
+        # duplicates is held already: its doc_ids need no copy of their own
+        removed = _broadcast_if_small(duplicates.select("doc_id"), duplicates.count())
     deduped = (
         docs.join(removed, "doc_id", "left_anti")
         .join(counts, "doc_id", "left")

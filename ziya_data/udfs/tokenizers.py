@@ -308,18 +308,15 @@ def _class_table(common_n: int):
 
 
 def char_counts(text: str, common_n: int = 3500) -> CharCounts:
-    """`text`'s characters by class, in one pass: its code points look up their class in a
-    table and are counted (a few regex scans or str.translate cost several times more)."""
-    import numpy as np
-
-    code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    counts = np.bincount(_class_table(common_n)[code_points], minlength=len(_CLASS_OF))
-    return CharCounts(*map(int, counts[1:]))
+    """`text`'s characters by class (char_counts_many of one text)."""
+    return char_counts_many([text], common_n)[0]
 
 
 def char_counts_many(texts: list[str], common_n: int = 3500) -> list[CharCounts]:
-    """char_counts of each text, in one pass over all of them: a short text's own numpy
-    calls cost more than its characters (about 10 us a text)."""
+    """Each text's characters by class, in one pass over all of them: their code points
+    look up their class in a table and are counted per text (a few regex scans or
+    str.translate cost several times more, and a short text's own numpy calls more than
+    its characters: about 10 us a text)."""
     import numpy as np
 
     classes = len(_CLASS_OF)

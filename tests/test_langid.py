@@ -142,4 +142,38 @@ def test_script_views_of_a_batch_equal_the_regular_expression_definition():
     pool = list("ab Zé中國カ한ー・0９²_ -,。\n\u0301\ud800𠀀ǅ")
     texts = ["", "中", "a", "中a", "a中", "中" * 6 + "x" * (langid.MAX_CHARS + 3)]
     texts += ["".join(rng.choice(pool) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
-    assert langid.script_views(texts) == [by_regex(t) for t in texts]
+    views = [by_regex(t) for t in texts]
+    assert langid.script_views(texts) == views
+
+    def han_only(view):  # what detect_many calls zh without langdetect
+        head = view[: langid.MAX_CHARS]
+        return bool(langid._HAN.search(head)) and not (
+            langid._KANA.search(head) or langid._HANGUL.search(head) or word.search(head)
+        )
+
+    flags = [han_only(v) for v in views]
+    assert langid._views_and_han_only(texts) == (views, flags)
+    assert 50 < sum(flags) < len(flags) - 50  # both kinds are in the mix (114 Han only)
+
+
+def test_text_in_han_alone_is_chinese_without_asking_langdetect(monkeypatch):
+    mod = langid._module("langdetect-rs")
+    asked = []
+
+    def recording(text):
+        asked.append(text)
+        return detect_langs(text)
+
+    detect_langs = mod.detect_langs
+    monkeypatch.setattr(mod, "detect_langs", recording)
+    texts = [
+        "今天天氣很好，我們去公園吧",  # Traditional: langdetect alone says ko
+        "我喜欢HP这个牌子, 我们家台式机也是HP的。",  # English words, fewer than Han characters
+        "今日はいい天気ですね。",  # Kana: langdetect decides
+        "The delegation visited 北京 last week to discuss trade.",  # mostly English
+        "1234 5678",  # no letters: langdetect finds no features
+    ]
+    found = langid.detect_many(texts)
+    assert found[:2] == [("zh", 1.0), ("zh", 1.0)]
+    assert [lang for lang, _ in found[2:]] == ["ja", "en", None]
+    assert len(asked) == 3 and asked[0] == texts[2]

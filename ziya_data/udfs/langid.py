@@ -21,6 +21,13 @@ half of real Traditional-Chinese Wikipedia paragraphs `ko` (measured on DRCD). S
 text without Hangul loses its `ko` candidate, one without Kana its `ja` candidate, and
 the remaining probabilities are renormalised. If nothing remains, a text whose letters
 are at least half Han characters is `zh`, scored by that Han share.
+
+So a text whose script view holds Han characters and no letter of another script, no
+Kana and no Hangul is `zh` without asking langdetect: its n-grams all hold a Han
+character, which only the zh-cn, zh-tw, ja and ko profiles have, and the rule above
+takes ja and ko out. It is scored 1.0. On the real bench corpus (171,033 documents) that
+is 101,533 views, 59% of the documents and 3.4 s of langdetect-rs's CPU; langdetect gave
+every one of them `zh` at 0.99999 or more.
 """
 
 from __future__ import annotations
@@ -80,26 +87,31 @@ def _decide(text: str, langs) -> tuple[str | None, float]:
     return lang, merged[lang] / total
 
 
-# Han, Kana and Hangul: scripts written without spaces, where one character is one unit.
-_CJK_RANGES = (
+# Han, Kana and Hangul: scripts written without spaces, where one character is one unit
+# (the ranges of _HAN, _KANA and _HANGUL).
+_KANA_HANGUL_RANGES = (
     (0x3040, 0x3100), (0x31F0, 0x3200), (0xFF66, 0xFFA0), (0x1100, 0x1200), (0x3130, 0x3190),
-    (0xAC00, 0xD7B0), (0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x30000),
+    (0xAC00, 0xD7B0),
 )  # fmt: skip
-_OTHER, _CJK_CHAR, _LETTER_CHAR = 0, 1, 2
+_HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x30000))
+# Classes of code points; a CJK character's class is odd (Kana or Hangul, Han).
+_OTHER, _KANA_HANGUL, _LETTER_CHAR, _HAN_CHAR = 0, 1, 2, 3
 
 
 @functools.cache
 def _script_classes():
-    """Code point -> CJK character, a letter of another script (a regex's [^\\W\\d_]:
-    alphanumeric but not a decimal digit), or other."""
+    """Code point -> Kana or Hangul, Han, a letter of another script (a regex's
+    [^\\W\\d_]: alphanumeric but not a decimal digit), or other."""
     import numpy as np
 
     table = np.zeros(0x110000, dtype=np.uint8)
     table[[c for c in range(0x110000) if chr(c).isalnum() and not chr(c).isdecimal()]] = (
         _LETTER_CHAR
     )
-    for start, end in _CJK_RANGES:
-        table[start:end] = _CJK_CHAR
+    for start, end in _KANA_HANGUL_RANGES:
+        table[start:end] = _KANA_HANGUL
+    for start, end in _HAN_RANGES:
+        table[start:end] = _HAN_CHAR
     return table
 
 
@@ -113,15 +125,21 @@ def script_views(texts: list[str]) -> list[str]:
     Chinese text (a Debian fortune quoting `apt-get install menu-xdg` came out
     Norwegian). Only the first MAX_CHARS characters count, as langdetect reads no more.
     All texts are classified at once by numpy over their code points."""
+    return _views_and_han_only(texts)[0]
+
+
+def _views_and_han_only(texts: list[str]) -> tuple[list[str], list[bool]]:
+    """script_views, and for each whether its view's letters are all Han characters
+    (at least one; no Kana, Hangul or letter of another script)."""
     import numpy as np
 
     if not texts:
-        return []
+        return [], []
     heads = [t[:MAX_CHARS] for t in texts]
     joined = "".join(h + " " for h in heads)  # a space after each: no word spans two
     code_points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     kinds = _script_classes()[code_points]
-    is_cjk = kinds == _CJK_CHAR
+    is_cjk = (kinds & 1).astype(bool)
     is_letter = kinds == _LETTER_CHAR
     word_start = is_letter.copy()
     word_start[1:] &= ~is_letter[:-1]
@@ -129,6 +147,7 @@ def script_views(texts: list[str]) -> list[str]:
     starts = np.cumsum(lengths) - lengths
     cjk = np.add.reduceat(is_cjk, starts, dtype=np.int64).tolist()
     words = np.add.reduceat(word_start, starts, dtype=np.int64).tolist()
+    kana_hangul = np.add.reduceat(kinds == _KANA_HANGUL, starts, dtype=np.int64).tolist()
     views = []
     for i, text in enumerate(texts):
         if not cjk[i] or not words[i]:
@@ -141,7 +160,9 @@ def script_views(texts: list[str]) -> list[str]:
         else:  # each CJK character a space
             view = np.where(is_cjk[part], np.uint32(32), code_points[part])
         views.append(view.tobytes().decode("utf-32-le", "surrogatepass"))
-    return views
+    # A view keeps the CJK side when it holds at least as many CJK units as words.
+    han_only = [c > 0 and not k and c >= w for c, k, w in zip(cjk, kana_hangul, words)]
+    return views, han_only
 
 
 def script_view(text: str) -> str:
@@ -159,9 +180,12 @@ def detect_many(texts: list[str], backend: str = "langdetect-rs") -> list[tuple[
     call is not used: it spreads a batch over threads, which on an executor whose cores
     are all busy costs more CPU (measured 1.19 s against 1.06 s for 20,000 texts)."""
     mod = _module(backend)
-    views = script_views(texts)
+    views, han_only = _views_and_han_only(texts)
     found = []
-    for view in views:
+    for view, han in zip(views, han_only):
+        if han:  # the module docstring: zh whatever langdetect's sampling gives
+            found.append(("zh", 1.0))
+            continue
         try:
             found.append(_decide(view, mod.detect_langs(view)))
         except mod.LangDetectException:

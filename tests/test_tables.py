@@ -1,4 +1,5 @@
 import json
+import types
 
 import pytest
 from pyspark.sql import Row
@@ -147,10 +148,7 @@ def test_row_groups_follow_the_table_layers_block_size(spark, tables, lake, monk
     """The row-group size is set by each write too (a session the job did not start
     has none): with a 256 KB block, 3 MB of distinct text is several row groups in one
     file; a spark.hadoop.parquet.block.size the session was started with wins."""
-    import types
-
     import pyarrow.parquet as pq
-    from pyspark import SparkConf
 
     from ziya_data.jobs import tables as tables_module
 
@@ -163,10 +161,46 @@ def test_row_groups_follow_the_table_layers_block_size(spark, tables, lake, monk
     assert len(files) == 1
     assert pq.ParquetFile(files[0]).metadata.num_row_groups >= 4
 
-    started = SparkConf(loadDefaults=False).set("spark.hadoop.parquet.block.size", "1024")
+    # A session with its own block size (set when it was started), asked through its conf
+    # alone: a Spark Connect session has no SparkContext.
+    started = {"spark.hadoop.parquet.block.size": "1024"}
     stub = object.__new__(Tables)
-    stub.spark = types.SimpleNamespace(sparkContext=types.SimpleNamespace(getConf=lambda: started))
+    stub.spark = types.SimpleNamespace(
+        conf=types.SimpleNamespace(get=lambda k, d=None: started.get(k, d))
+    )
     assert stub._parquet_settings() == {"parquet.enable.dictionary": "false"}
+
+
+def test_a_setting_the_session_refuses_is_skipped_when_asked():
+    """Serverless compute refuses most settings: the table layer's Parquet settings are
+    skipped there (skip_refused), any other caller's refusal still raises."""
+    from ziya_data.jobs.session import session_settings
+
+    class RefusingConf:
+        def __init__(self):
+            self.values, self.unset_keys = {"kept": "old"}, []
+
+        def get(self, key, default=None):
+            return self.values.get(key, default)
+
+        def set(self, key, value):
+            if key == "refused":
+                raise RuntimeError("[CONFIG_NOT_AVAILABLE] refused")
+            self.values[key] = value
+
+        def unset(self, key):
+            self.unset_keys.append(key)
+            self.values.pop(key, None)
+
+    conf = RefusingConf()
+    stub = types.SimpleNamespace(conf=conf)
+    settings = {"refused": "1", "kept": "new", "added": "2"}
+    with session_settings(stub, settings, skip_refused=True):
+        assert conf.values == {"kept": "new", "added": "2"}
+    assert conf.values == {"kept": "old"} and conf.unset_keys == ["added"]
+    with pytest.raises(RuntimeError, match="CONFIG_NOT_AVAILABLE"):
+        with session_settings(stub, settings):
+            pass
 
 
 def test_overwrite_may_change_schema(spark, tables):

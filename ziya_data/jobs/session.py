@@ -335,12 +335,18 @@ def build(cfg: SparkConfig, tables: TablesConfig | None = None, lake: str = ""):
 
 
 @contextlib.contextmanager
-def session_settings(spark, settings: dict[str, str]) -> Iterator:
+def session_settings(spark, settings: dict[str, str], skip_refused: bool = False) -> Iterator:
     """Spark settings of `spark` changed for the length of a block, then back as they
-    were (unset if they were not set)."""
+    were (unset if they were not set). skip_refused: a setting the session refuses
+    (Databricks serverless allows only some) is left as it is instead of failing."""
     before = {key: spark.conf.get(key, None) for key in settings}
     for key, value in settings.items():
-        spark.conf.set(key, value)
+        try:
+            spark.conf.set(key, value)
+        except Exception:
+            if not skip_refused:
+                raise
+            before.pop(key)  # nothing to put back
     try:
         yield
     finally:

@@ -47,7 +47,9 @@ COMMIT_ATTEMPTS = 10
 # How the tables' Parquet files are written, set for each write as session settings, which
 # every Parquet writer's Hadoop conf takes (Delta's own ignores writer options), also in a
 # session the job did not start (Databricks), where a spark.hadoop.* setting made at run
-# time would not reach it. A spark.hadoop.<key> the session was started with wins.
+# time would not reach it. A spark.hadoop.<key> the session has (set when it was started)
+# wins; a session that refuses a setting (serverless compute allows only some) writes
+# with its own.
 PARQUET_SETTINGS = {
     # No dictionary encoding: the columns that carry the bytes (text, doc_id, url, meta)
     # are all distinct, so the writer built a dictionary for each and threw it away (the
@@ -279,14 +281,15 @@ class Tables:
         self.check_name(name)
         metadata = dict(metadata or {})
         write = self._write_native if self.backend == "delta" else self._write_delta_rs
-        with session_settings(self.spark, self._parquet_settings()):
+        with session_settings(self.spark, self._parquet_settings(), skip_refused=True):
             return write(df, name, mode, metadata, partition_by, replace_partition)
 
     def _parquet_settings(self) -> dict[str, str]:
-        """PARQUET_SETTINGS less those the session was started with as spark.hadoop.<key>."""
-        started = self.spark.sparkContext.getConf()
+        """PARQUET_SETTINGS less those the session has as spark.hadoop.<key>. Asked of the
+        session's conf, not its SparkContext, which Spark Connect does not have."""
+        conf = self.spark.conf
         return {
-            k: v for k, v in PARQUET_SETTINGS.items() if not started.contains(f"spark.hadoop.{k}")
+            k: v for k, v in PARQUET_SETTINGS.items() if conf.get(f"spark.hadoop.{k}", None) is None
         }
 
     def _write_native(self, df, name, mode, metadata, partition_by, replace_partition) -> int:

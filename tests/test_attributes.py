@@ -371,6 +371,23 @@ def test_fit_recovers_known_parameters():
     assert np.allclose(pred, runs[:, 4], rtol=1e-3)
 
 
+def test_the_objectives_gradient_agrees_with_finite_differences():
+    """The fit hands L-BFGS-B an analytic gradient; a wrong one would still stop somewhere."""
+    from scipy.optimize import approx_fprime
+
+    ch_, ra_, sim, v, log_loss = scaling._arrays(_runs(noise=1e-3))
+    unit = float(np.median(v))
+    args = (ch_, ra_, sim, v / unit, log_loss, 1e-3, np.log(unit))
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x = np.r_[
+            rng.uniform(0.03, 0.3), rng.uniform(0.1, 1), rng.uniform(-1, 1, 3), rng.uniform(0, 5)
+        ]
+        _, grad = scaling._objective(x, *args)
+        numeric = approx_fprime(x, lambda y: scaling._objective(y, *args)[0], 1e-7)
+        assert grad == pytest.approx(numeric, rel=1e-3, abs=1e-2)
+
+
 def test_bootstrap_intervals_hold_the_fit():
     runs = _runs(n=40, noise=1e-3)
     best = scaling.fit(runs)

@@ -55,16 +55,34 @@ def _unpack(x: np.ndarray) -> dict[str, float]:
 
 
 def _objective(x, ch, ra, sim, v, log_loss, delta, log_unit):
+    """The fit's objective and its gradient in x (analytic: L-BFGS-B then needs one
+    evaluation per step instead of seven for finite differences)."""
     p = _unpack(x)
-    d = effective_volume(ch, ra, sim, v, p["A"], p["B"], p["C"], p["F"])
+    scaled = (p["A"] * ch, p["B"] * ra, p["C"] * sim)
+    d = (scaled[0] + scaled[1] + scaled[2]) * v + p["F"]
     if np.any(d <= 0):
-        return 1e6
-    pred = np.exp(-p["alpha"] * (log_unit + np.log(d))) + p["E"]
+        return 1e6, np.zeros_like(x)
+    log_unit_d = log_unit + np.log(d)
+    power = np.exp(-p["alpha"] * log_unit_d)  # (unit * d) ** -alpha
+    pred = power + p["E"]
     if not np.all(np.isfinite(pred)) or np.any(pred <= 0):
-        return 1e6
+        return 1e6, np.zeros_like(x)
+    r = np.log(pred) - log_loss
     # Divided by delta^2 (same minimum): otherwise the values are so small near the
     # optimum that L-BFGS-B stops early.
-    return float(huber(np.log(pred) - log_loss, delta).sum() / (delta * delta))
+    value = float(huber(r, delta).sum() / (delta * delta))
+    # d huber / d r is r clipped to +-delta; d r / d pred is 1 / pred.
+    weight = np.clip(r, -delta, delta) / pred / (delta * delta)
+    along_d = weight * (-p["alpha"] * power / d)  # d pred / d d, weighted
+    grad = np.array([
+        np.sum(weight * -power * log_unit_d),
+        np.sum(weight),
+        np.sum(along_d * scaled[0] * v),
+        np.sum(along_d * scaled[1] * v),
+        np.sum(along_d * scaled[2] * v),
+        np.sum(along_d) * p["F"],
+    ])  # fmt: skip
+    return value, grad
 
 
 # Starting grid: alpha, E, log A = log B = log C, log F (the paper's values are inside it).
@@ -113,7 +131,7 @@ def fit(rows, delta: float = 1e-3, starts: list[np.ndarray] | None = None) -> Fi
     for x0 in starts:
         res = minimize(
             _objective, x0, args=(ch, ra, sim, v, log_loss, delta, np.log(unit)), method="L-BFGS-B",
-            bounds=_BOUNDS, options={"maxiter": 5000, "maxfun": 20000, "ftol": 1e-20, "gtol": 1e-14},
+            jac=True, bounds=_BOUNDS, options={"maxiter": 5000, "maxfun": 20000, "ftol": 1e-20, "gtol": 1e-14},
         )  # fmt: skip
         if best is None or res.fun < best.fun:
             best = res

@@ -184,19 +184,23 @@ spark = build(SparkConfig(local_master="local[1]", class_archive="off"))
 bean = spark._jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
     spark._jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean"))
 print(bean.getVMOption("TieredStopAtLevel").getValue())
+print(bean.getVMOption("ReservedCodeCacheSize").getValue())
 spark.stop()
 """
 
 
 def test_the_embedded_jvm_stops_at_c1_unless_told_full(spark):
     """spark.jit: the embedded driver JVM compiles with C1 alone by default; full keeps
-    C2 (the test session is built with full)."""
+    C2 (the test session is built with full). Both reserve the same room for compiled
+    code (C1 alone would reserve 48 MB, which a long session fills: compiling stops)."""
     env = {k: v for k, v in os.environ.items() if k != "SPARK_SUBMIT_OPTS"}
     done = subprocess.run([sys.executable, "-c", JIT_LEVEL], capture_output=True, text=True,
                           env=env, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split()[-1] == "1"
+    level, code_cache = done.stdout.split()[-2:]
+    assert level == "1"
     bean = spark._jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
         spark._jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
     )
     assert bean.getVMOption("TieredStopAtLevel").getValue() == "4"
+    assert code_cache == bean.getVMOption("ReservedCodeCacheSize").getValue() == str(240 << 20)

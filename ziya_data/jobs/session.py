@@ -268,10 +268,11 @@ def settle_archive(proc, tmp: Path, path: Path) -> None:
 # pipeline took 0.80x the wall time (99 s against 120), its dedup 0.88x; at 585 MB the
 # two were about even (462 s against 450), so big local runs may ask for full. At C1
 # alone the JVM reserves 48 MB for compiled code instead of 240, and a session that runs
-# many queries (a notebook, a loop of warm steps) comes near it: 35 MB after 20 warm
-# dedups; once, 12 of them filled it, and the JVM then stops compiling for good
-# ("CodeCache is full. Compiler has been disabled"). So C1 gets the full JIT's
-# reservation (address space; memory is used only as code is compiled).
+# many queries (a notebook) outgrows it: in a second real 100 MB pipeline in one session
+# the JVM threw away half its compiled code at 43-45 MB and compiled it again (dedup
+# 9.3-9.7 s against 6.5-7.9 s), and once 12 warm dedups filled it and the JVM stopped
+# compiling for good ("CodeCache is full. Compiler has been disabled"). So C1 gets the
+# full JIT's reservation (address space; memory is used only as code is compiled).
 JIT_OPTIONS = {"c1": "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m", "full": ""}
 
 _APPENDED = {"spark.jars": ",", "spark.driver.extraJavaOptions": " "}

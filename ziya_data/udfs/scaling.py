@@ -58,8 +58,8 @@ def _objective(x, ch, ra, sim, v, log_loss, delta, log_unit):
     """The fit's objective and its gradient in x (analytic: L-BFGS-B then needs one
     evaluation per step instead of seven for finite differences)."""
     p = _unpack(x)
-    scaled = (p["A"] * ch, p["B"] * ra, p["C"] * sim)
-    d = (scaled[0] + scaled[1] + scaled[2]) * v + p["F"]
+    scaled = (p["A"] * ch, p["B"] * ra, p["C"] * sim)  # kept apart for the gradient
+    d = (scaled[0] + scaled[1] + scaled[2]) * v + p["F"]  # effective_volume
     if np.any(d <= 0):
         return 1e6, np.zeros_like(x)
     log_unit_d = log_unit + np.log(d)

@@ -318,6 +318,7 @@ def test_reading_results_without_spark_exits_cleanly_every_time(delta_route_run)
         "import sys; from ziya_data.lake import read_table\n"
         f"t = read_table({str(lake / 'scored')!r}); print(t.num_rows)\n"
     )
-    codes = [subprocess.run([sys.executable, "-c", script], capture_output=True).returncode
-             for _ in range(20)]  # fmt: skip
-    assert codes == [0] * 20
+    # Started together (each exits or aborts on its own): 5 s instead of 9 s one by one.
+    runs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL) for _ in range(20)]  # fmt: skip
+    assert [run.wait(timeout=300) for run in runs] == [0] * 20

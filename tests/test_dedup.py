@@ -269,6 +269,26 @@ def test_bucket_pairs_pair_small_buckets_fully_and_capped_ones_to_their_smallest
     assert [len(x) for x in none] == [0, 0]
 
 
+def test_a_held_frame_is_counted_by_its_observation_or_else_by_a_count(spark, monkeypatch):
+    """Dedup sizes its joins by a row count observed while a checkpoint computes the rows;
+    where the observation stays empty (Spark Connect does not report a checkpoint's
+    metrics), it counts the held rows instead."""
+    import pyspark.sql
+
+    frame = spark.range(1000).where("id % 3 = 0")
+    held, rows = dedup._held_with_rows(frame, dedup._checkpoint)
+    assert rows == 334 and held.count() == 334
+
+    class Unreported(pyspark.sql.Observation):
+        @property
+        def get(self):
+            return {}
+
+    monkeypatch.setattr(pyspark.sql, "Observation", Unreported)
+    held, rows = dedup._held_with_rows(frame, dedup._checkpoint)
+    assert rows == 334 and sorted(r.id for r in held.collect())[:3] == [0, 3, 6]
+
+
 def test_candidate_pairs_do_not_depend_on_the_partitioning(spark):
     """The bucket search over Spark (band keys split into parts, shuffled, paired by
     numpy per partition) finds each pair sharing a key once, however many partitions

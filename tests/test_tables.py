@@ -199,8 +199,10 @@ def test_a_setting_the_session_refuses_is_skipped_when_asked():
         assert conf.values == {"kept": "new", "added": "2"}
     assert conf.values == {"kept": "old"} and conf.unset_keys == ["added"]
     with pytest.raises(RuntimeError, match="CONFIG_NOT_AVAILABLE"):
-        with session_settings(stub, settings):
+        with session_settings(stub, {"kept": "new", "refused": "1"}):
             pass
+    # the refusal raised after "kept" was set: it is put back all the same
+    assert conf.values == {"kept": "old"}
 
 
 def test_overwrite_may_change_schema(spark, tables):

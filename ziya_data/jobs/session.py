@@ -346,17 +346,19 @@ def session_settings(spark, settings: dict[str, str], skip_refused: bool = False
     were (unset if they were not set). skip_refused: a setting the session refuses
     (Databricks serverless allows only some) is left as it is instead of failing."""
     before = {key: spark.conf.get(key, None) for key in settings}
-    for key, value in settings.items():
-        try:
-            spark.conf.set(key, value)
-        except Exception:
-            if not skip_refused:
-                raise
-            before.pop(key)  # nothing to put back
+    changed = {}  # what to put back: also when a later setting is refused and raises
     try:
+        for key, value in settings.items():
+            try:
+                spark.conf.set(key, value)
+            except Exception:
+                if not skip_refused:
+                    raise
+                continue
+            changed[key] = before[key]
         yield
     finally:
-        for key, value in before.items():
+        for key, value in changed.items():
             if value is None:
                 spark.conf.unset(key)
             else:

@@ -107,9 +107,12 @@ def reference_corpus(tmp_path_factory):
     whole pipeline on."""
     from demo import corpus
 
-    root = tmp_path_factory.mktemp("reference_corpus")
-    corpus.write(root, 300, reference_docs=200)
-    return root
+    def make():
+        root = tmp_path_factory.mktemp("reference_corpus")
+        corpus.write(root, 300, reference_docs=200)
+        return root
+
+    return made_once(tmp_path_factory, "reference_corpus", make)
 
 
 @pytest.fixture(scope="session")
@@ -119,10 +122,34 @@ def delta_route_run(spark, reference_corpus, tmp_path_factory):
     (lake, pipeline result, model folder)."""
     from ziya_data.jobs import registry
 
-    lake = tmp_path_factory.mktemp("delta_route") / "lake"
-    cfg = make_config(
-        lake, "tables.backend=delta", f"ingest.input={reference_corpus / 'corpus'}",
-        f"train_lm.input={reference_corpus / 'reference'}", "evaluate.fail_on_gate=false",
-    )  # fmt: skip
-    registry.run(spark, "train-lm", cfg)
-    return lake, registry.run(spark, "pipeline", cfg), lake / "_models" / "kenlm"
+    def make():
+        lake = tmp_path_factory.mktemp("delta_route") / "lake"
+        cfg = make_config(
+            lake, "tables.backend=delta", f"ingest.input={reference_corpus / 'corpus'}",
+            f"train_lm.input={reference_corpus / 'reference'}", "evaluate.fail_on_gate=false",
+        )  # fmt: skip
+        registry.run(spark, "train-lm", cfg)
+        return lake, registry.run(spark, "pipeline", cfg), lake / "_models" / "kenlm"
+
+    return made_once(tmp_path_factory, "delta_route_run", make)
+
+
+def made_once(tmp_path_factory, name: str, make):
+    """make() once per test session however many pytest-xdist workers ask for it (make
+    test runs two): the first to take the lock makes it and leaves the value, pickled,
+    beside the workers' folders; the others wait and load that. The whole-pipeline
+    fixtures cost a minute each, too much to pay once per worker."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make()
+    import fcntl
+    import pickle
+
+    shared = tmp_path_factory.getbasetemp().parent  # this session's, common to its workers
+    made = shared / f"{name}.pickle"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if made.is_file():
+            return pickle.loads(made.read_bytes())
+        value = make()
+        made.write_bytes(pickle.dumps(value))
+        return value

@@ -135,6 +135,52 @@ def test_a_large_table_is_sampled_to_a_bounded_size_and_its_tokens_estimated(spa
     assert summary["sample"].startswith("25.00%")
 
 
+def test_the_funnel_takes_what_each_step_recorded_which_equals_reading_the_tables(
+    spark, delta_route_run
+):
+    """Every step records its output's rows, characters and tokens in the commit (on
+    Spark's Delta route here: DESCRIBE HISTORY); evaluate's funnel takes those, and they
+    equal what reading each table finds (300 documents: tokens counted, not sampled)."""
+    lake, _, _ = delta_route_run
+    cfg = make_config(lake, "tables.backend=delta")
+    tables = Tables(spark, cfg.lake, cfg.tables)
+    names = evaluate.FUNNEL_TABLES
+    recorded = {n: evaluate.recorded_text(tables, n) for n in names}
+    assert recorded == evaluate.scanned_text(tables, names, cfg.evaluate)
+    assert recorded["raw"]["rows"] == 300 and not recorded["raw"]["tokens_sampled"]
+    assert recorded["filtered"]["chars"] < recorded["clean"]["chars"]
+    summary = json.loads((lake / "_reports" / "evaluate" / "summary.json").read_text())
+    assert [{k: s[k] for k in recorded["raw"]} for s in summary["funnel"]] == [
+        recorded[n] for n in names
+    ]
+    # The rejects table carries the same commit metadata but is not the table it names.
+    assert evaluate.recorded_text(tables, tables.rejects) is None
+
+
+def test_recorded_tokens_of_a_large_table_come_from_a_hash_sample(spark, monkeypatch):
+    """Above TOKEN_SAMPLE_ROWS rows the tokens are counted on about that many rows, chosen
+    by doc_id (the same on a re-run), and scaled by the characters (counted whole)."""
+    from pyspark.sql import functions as F
+
+    from ziya_data.jobs import runtime
+
+    monkeypatch.setattr(runtime, "TOKEN_SAMPLE_ROWS", 100)
+    texts = [r[1] for r in _scored_rows(n_per_stratum=100)]  # 400 rows
+    df = spark.createDataFrame(
+        [(f"d{i}", t, i % 4 == 0) for i, t in enumerate(texts)], "doc_id string, text string, gone boolean"
+    )  # fmt: skip
+    kept = [t for i, t in enumerate(texts) if i % 4]
+    totals = df.agg(*runtime.text_totals(400, ~F.col("gone"))).first()
+    assert 40 <= totals["_sample_chars"] / (sum(map(len, kept)) / len(kept)) <= 120
+    assert runtime.samples_tokens(400)
+    text = runtime.text_summary("t", 300, True, [totals])
+    assert text["chars"] == sum(map(len, kept))
+    assert text["tokens"] == pytest.approx(sum(_tokens(spark, kept)), rel=0.05)
+    # The same rows however the frame is partitioned (a re-run records the same figures).
+    again = df.repartition(3).agg(*runtime.text_totals(400, ~F.col("gone"))).collect()
+    assert text == runtime.text_summary("t", 300, True, again)
+
+
 def test_gate_passes_on_clean_text_and_writes_the_report(spark, lake, tmp_path):
     _write_scored(spark, lake, _scored_rows())
     cfg = make_config(lake, "evaluate.review_sample=0")

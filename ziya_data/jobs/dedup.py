@@ -47,7 +47,14 @@ if __name__ == "__main__" and not __package__:  # spark-submit jobs/dedup.py
     sys.path[0] = str(Path(__file__).resolve().parents[2])  # the package root, not jobs/
 
 from ziya_data.jobs.config import ConfigError, option
-from ziya_data.jobs.runtime import JobError, RunContext, holding
+from ziya_data.jobs.runtime import (
+    JobError,
+    RunContext,
+    holding,
+    samples_tokens,
+    text_summary,
+    text_totals,
+)
 
 KEY_COLUMNS = ("_url_key", "_exact_key", "_bands", "_shingles", "_simhash")
 # How keys are computed (udfs.dedup); raised when that changes, so old index rows are rebuilt.
@@ -723,8 +730,9 @@ def run(spark, settings) -> dict:
     cached, rebuild = read_index(tables, section)
     with holding(ctx) as hold:
         result = transform(filtered, section, cached, lambda df: hold(df, cut=True))
-        # Counting reads doc ids only; the write then takes the text in one pass.
-        kept = result.deduped.count()
+        # Counted with the characters and sampled tokens the funnel reads from the commit.
+        totals = result.deduped.agg(F.count("*").alias("rows"), *text_totals(rows_in)).first()
+        kept = int(totals["rows"])
         by_method = {
             r["method"]: int(r["count"])
             for r in result.duplicates.groupBy("method").count().collect()
@@ -735,7 +743,8 @@ def run(spark, settings) -> dict:
                 f"{sum(by_method.values())} duplicates"
             )
         new_keys = result.keyed_now
-        counts = {"rows_in": rows_in, "kept": kept, "duplicates": dict(sorted(by_method.items()))}
+        counts = {"rows_in": rows_in, "kept": kept, "duplicates": dict(sorted(by_method.items())),
+                  "text": text_summary(section.output, kept, samples_tokens(rows_in), [totals])}  # fmt: skip
         meta = ctx.commit_metadata(
             counts=counts, keyed_now=new_keys, keys_from_index=rows_in - new_keys
         )

@@ -41,6 +41,9 @@ from ziya_data.jobs.runtime import (
     map_batches,
     reject_counts,
     say,
+    text_summary,
+    text_totals,
+    token_estimate,
     topic_lexicons,
     word_lists,
 )
@@ -135,19 +138,6 @@ class GateFailed(JobError):
 
 
 # ---------------------------------------------------------------- measuring
-
-
-def token_estimate():
-    """Tokens of `text` in Spark SQL: English words (letters and digits, inner apostrophes
-    kept, as udfs.tokenizers.en_words) plus Chinese characters, one token each. The unit of
-    every per-1,000-token rate and of the funnel."""
-    from pyspark.sql import functions as F
-
-    # One counting pass (no spaced copy of the text, no array of matches): a Chinese
-    # character, or a run of other letters and digits with inner apostrophes.
-    han = "\\x{4e00}-\\x{9fff}"
-    letters = f"[\\p{{L}}\\p{{N}}&&[^{han}]]"
-    return F.regexp_count("text", F.lit(f"[{han}]|{letters}+(?:['’]{letters}+)*"))
 
 
 # Attributes of the score step, carried beside the measures when the table has them.
@@ -372,48 +362,61 @@ def gate_message(verdicts: list[dict]) -> str:
 
 def funnel(tables, names: list[str], cfg: EvaluateConfig) -> list[dict]:
     """Rows, characters and tokens of each pipeline table that exists, and their share
-    of the first (raw). Rows and characters are counted over the whole table; tokens too
-    when it is smaller than whole_table_below, else estimated as its characters times the
-    tokens per character of a seeded sample of the evaluation's size (`tokens_sampled`
-    says which), as a regular-expression pass over every table cost more than the rest of
-    the job. Two passes over the tables together: one counts their rows (the sample
-    shares need them), one takes the rest."""
-    import functools
-
-    from pyspark.sql import DataFrame
-    from pyspark.sql import functions as F
-
+    of the first (raw). A table the pipeline wrote whole carries them in its newest
+    commit (runtime.text_summary: tokens from a sample of about 10,000 rows); any other
+    table is read (scanned_text)."""
     present = [n for n in names if tables.exists(n)]
     if not present:
         return []
-    frames = {n: tables.read(n).select(F.lit(n).alias("_table"), "text") for n in present}
-    union = functools.reduce(DataFrame.unionByName, frames.values())
-    rows = dict(union.groupBy("_table").count().collect())
-    shares = {n: sample_share(cfg, int(rows.get(n, 0))) for n in present}
-    marked = functools.reduce(DataFrame.unionByName, [
-        frame.withColumn("_sampled", F.rand(cfg.seed) < shares[n]) for n, frame in frames.items()
-    ])  # fmt: skip
-    sums = {r["_table"]: r for r in marked.groupBy("_table").agg(
-        F.sum(F.length("text")).alias("chars"),
-        F.sum(F.when(F.col("_sampled"), F.length("text"))).alias("sample_chars"),
-        F.sum(F.when(F.col("_sampled"), token_estimate())).alias("sample_tokens"),
-    ).collect()}  # fmt: skip
-    steps = []
-    for name in present:
-        row = sums.get(name)
-        chars = int(row["chars"] or 0) if row else 0
-        sample_chars = int(row["sample_chars"] or 0) if row else 0
-        tokens = int(row["sample_tokens"] or 0) if row else 0
-        sampled = shares[name] < 1.0
-        if sampled:
-            tokens = round(chars * tokens / sample_chars) if sample_chars else 0
-        steps.append({"table": name, "rows": int(rows.get(name, 0)), "chars": chars,
-                      "tokens": tokens, "tokens_sampled": sampled})  # fmt: skip
+    recorded = {n: text for n in present if (text := recorded_text(tables, n))}
+    scanned = scanned_text(tables, [n for n in present if n not in recorded], cfg)
+    steps = [dict(recorded.get(n) or scanned[n]) for n in present]
     first = steps[0]
     for s in steps:
         for k in ("rows", "chars", "tokens"):
             s[f"{k}_share"] = s[k] / first[k] if first[k] else None
     return steps
+
+
+def recorded_text(tables, name: str) -> dict | None:
+    """The text summary a step recorded in the newest commit of `name` (the table as it
+    is now), or None when that commit holds none for this table (another writer's commit,
+    an older release's)."""
+    (newest,) = tables.history(name, limit=1) or [None]
+    text = newest.metadata.get("counts", {}).get("text") if newest else None
+    if not isinstance(text, dict) or text.get("table") != name:
+        return None
+    return {k: text[k] for k in ("table", "rows", "chars", "tokens", "tokens_sampled")}
+
+
+def scanned_text(tables, names: list[str], cfg: EvaluateConfig) -> dict[str, dict]:
+    """Rows, characters and tokens of tables read whole: rows and characters counted,
+    tokens too below whole_table_below rows, else estimated from a seeded sample of the
+    evaluation's size. Two passes over the tables together: one counts their rows (the
+    sample shares need them), one takes the rest."""
+    import functools
+
+    from pyspark.sql import DataFrame
+    from pyspark.sql import functions as F
+
+    if not names:
+        return {}
+    frames = {n: tables.read(n).select(F.lit(n).alias("_table"), "text") for n in names}
+    union = functools.reduce(DataFrame.unionByName, frames.values())
+    rows = {n: int(c) for n, c in union.groupBy("_table").count().collect()}
+    sampled = {n: sample_share(cfg, rows.get(n, 0)) < 1.0 for n in names}
+    marked = functools.reduce(DataFrame.unionByName, [
+        frame.withColumn("_sampled", F.rand(cfg.seed) < sample_share(cfg, rows.get(n, 0)))
+        for n, frame in frames.items()
+    ])  # fmt: skip
+    sums = {
+        r["_table"]: r
+        for r in marked.groupBy("_table").agg(*text_totals(0, sample=F.col("_sampled"))).collect()
+    }
+    return {
+        n: text_summary(n, rows.get(n, 0), sampled[n], [sums[n]] if n in sums else [])
+        for n in names
+    }
 
 
 # ---------------------------------------------------------------- human review

@@ -240,6 +240,67 @@ def reject_counts(tables) -> dict[str, dict[str, int]]:
     return out
 
 
+def token_estimate():
+    """Tokens of `text` in Spark SQL: English words (letters and digits, inner apostrophes
+    kept, as udfs.tokenizers.en_words) plus Chinese characters, one token each. The unit of
+    evaluate's per-1,000-token rates and of the funnel."""
+    from pyspark.sql import functions as F
+
+    # One counting pass (no spaced copy of the text, no array of matches): a Chinese
+    # character, or a run of other letters and digits with inner apostrophes.
+    han = "\\x{4e00}-\\x{9fff}"
+    letters = f"[\\p{{L}}\\p{{N}}&&[^{han}]]"
+    return F.regexp_count("text", F.lit(f"[{han}]|{letters}+(?:['’]{letters}+)*"))
+
+
+# A written table's tokens are counted on a seeded sample of about this many rows and
+# scaled by its characters (the ratio is all the funnel needs; a regular expression over
+# every row cost more than the rest of evaluate).
+TOKEN_SAMPLE_ROWS = 10_000
+_TEXT_TOTALS = ("_chars", "_sample_chars", "_sample_tokens")
+
+
+def samples_tokens(rows: int) -> bool:
+    """Whether text_totals counts the tokens of a frame of `rows` rows on a sample."""
+    return rows >= TOKEN_SAMPLE_ROWS
+
+
+def text_totals(rows: int, kept=None, sample=None) -> list:
+    """Aggregates of the `text` column of a frame of about `rows` rows (restricted to the
+    rows where `kept` holds), for text_summary: characters, and characters and tokens of
+    the rows where `sample` holds; by default all rows below TOKEN_SAMPLE_ROWS, else about
+    that many chosen by a hash of doc_id (the same rows on a re-run)."""
+    from pyspark.sql import functions as F
+
+    kept = F.lit(True) if kept is None else kept
+    if sample is None and not samples_tokens(rows):
+        sample = F.lit(True)
+    elif sample is None:
+        scale = 1 << 20
+        cut = max(1, round(scale * TOKEN_SAMPLE_ROWS / rows))
+        sample = F.pmod(F.xxhash64("doc_id"), F.lit(scale)) < F.lit(cut)
+    sampled = kept & sample
+    chars = F.length("text")
+    return [
+        F.sum(F.when(kept, chars)).alias("_chars"),
+        F.sum(F.when(sampled, chars)).alias("_sample_chars"),
+        F.sum(F.when(sampled, token_estimate())).alias("_sample_tokens"),
+    ]
+
+
+def text_summary(table: str, rows: int, sampled: bool, aggregates: Sequence) -> dict:
+    """What a table written whole holds: rows, characters and tokens (`tokens_sampled`:
+    estimated from the sample of text_totals), recorded in its commit for the funnel.
+    `aggregates`: rows of text_totals' columns, summed here."""
+    chars, sample_chars, tokens = (
+        sum(int(r[c] or 0) for r in aggregates) for c in _TEXT_TOTALS
+    )  # fmt: skip
+    if sampled:
+        tokens = round(chars * tokens / sample_chars) if sample_chars else 0
+    return {"table": table, "rows": rows, "chars": chars, "tokens": tokens,
+            "tokens_sampled": sampled}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class StepCounts:
     rows_in: int
@@ -248,6 +309,7 @@ class StepCounts:
     reasons: dict[str, int]
     tallies: dict[str, dict[str, int]] = field(default_factory=dict)
     kept_by: dict[str, int] = field(default_factory=dict)  # "value:value" -> kept rows
+    text: dict = field(default_factory=dict)  # text_summary of the output written
 
     def as_dict(self) -> dict:
         out = {
@@ -260,6 +322,8 @@ class StepCounts:
             out["tallies"] = self.tallies
         if self.kept_by:
             out["kept_by"] = self.kept_by
+        if self.text:
+            out["text"] = self.text
         return out
 
 
@@ -347,9 +411,12 @@ def write_step(
     hold = contextlib.nullcontext(result) if held_upstream else materialized(ctx, result)
     with hold as result:
         say(ctx.job, "computing and counting the rows")
+        has_text = "text" in result.columns
+        totals = text_totals(rows_in, F.col(REJECT_REASON).isNull()) if has_text else []
         reason_rows = (
-            result.groupBy(F.col(REJECT_REASON).alias("reason"), *kept_by).count().collect()
-        )
+            result.groupBy(F.col(REJECT_REASON).alias("reason"), *kept_by)
+            .agg(F.count("*").alias("count"), *totals).collect()
+        )  # fmt: skip
         reasons: dict[str, int] = {}
         kept_counts: dict[str, int] = {}
         for r in reason_rows:
@@ -380,6 +447,7 @@ def write_step(
             dict(sorted(reasons.items())),
             tally_counts,
             dict(sorted(kept_counts.items())),
+            text_summary(output, kept, samples_tokens(rows_in), reason_rows) if has_text else {},
         )
         meta = ctx.commit_metadata(counts=counts.as_dict(), output=output, **(extra_metadata or {}))
         kept_df = result.where(F.col(REJECT_REASON).isNull()).drop(REJECT_REASON, REJECT_DETAIL)

@@ -38,7 +38,7 @@ def step_state(tables, job, section, with_rejects: bool) -> dict:
         name = getattr(section, key)
         if not name or (job.name, key) in APPEND_ONLY or not tables.exists(name):
             continue
-        commit = tables.history(name)[0]
+        commit = tables.history(name, limit=1)[0]
         written[name] = {"version": commit.version, "run_id": commit.metadata.get("run_id")}
     out = {"job": job.name, "tables": written}
     if not written:
@@ -68,7 +68,7 @@ def check_input(tables, name: str) -> None:
     from ziya_data.jobs import registry
     from ziya_data.jobs.runtime import JobError
 
-    commit = tables.history(name)[0]
+    commit = tables.history(name, limit=1)[0]
     job_name = commit.metadata.get("job")
     if job_name not in {j.name for j in registry.JOBS} or job_name not in WITH_REJECTS:
         return

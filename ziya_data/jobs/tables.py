@@ -225,12 +225,14 @@ class Tables:
             ), version
         return read_delta_rs(self.spark, location, self.storage_options, version, spec), version
 
-    def history(self, name: str) -> list[Commit]:
-        """Commits, newest first, with the metadata our jobs recorded."""
+    def history(self, name: str, limit: int | None = None) -> list[Commit]:
+        """Commits, newest first (the newest `limit` only), with the metadata our jobs
+        recorded."""
         if self.backend == "delta-rs":
-            raw = self._delta_rs(name).history()
+            raw = self._delta_rs(name).history(limit)
         else:
-            rows = self.spark.sql(f"DESCRIBE HISTORY {self.identifier(name)}").collect()
+            last = f" LIMIT {int(limit)}" if limit else ""
+            rows = self.spark.sql(f"DESCRIBE HISTORY {self.identifier(name)}{last}").collect()
             raw = [
                 {
                     "version": r["version"],

@@ -170,14 +170,18 @@ def test_recorded_tokens_of_a_large_table_come_from_a_hash_sample(spark, monkeyp
         [(f"d{i}", t, i % 4 == 0) for i, t in enumerate(texts)], "doc_id string, text string, gone boolean"
     )  # fmt: skip
     kept = [t for i, t in enumerate(texts) if i % 4]
-    totals = df.agg(*runtime.text_totals(400, ~F.col("gone"))).first()
+    totals = df.agg(*runtime.text_totals(runtime.token_sample(400), ~F.col("gone"))).first()
     assert 40 <= totals["_sample_chars"] / (sum(map(len, kept)) / len(kept)) <= 120
     assert runtime.samples_tokens(400)
     text = runtime.text_summary("t", 300, True, [totals])
     assert text["chars"] == sum(map(len, kept))
     assert text["tokens"] == pytest.approx(sum(_tokens(spark, kept)), rel=0.05)
     # The same rows however the frame is partitioned (a re-run records the same figures).
-    again = df.repartition(3).agg(*runtime.text_totals(400, ~F.col("gone"))).collect()
+    again = (
+        df.repartition(3)
+        .agg(*runtime.text_totals(runtime.token_sample(400), ~F.col("gone")))
+        .collect()
+    )
     assert text == runtime.text_summary("t", 300, True, again)
 
 

@@ -54,6 +54,7 @@ from ziya_data.jobs.runtime import (
     samples_tokens,
     text_summary,
     text_totals,
+    token_sample,
 )
 
 KEY_COLUMNS = ("_url_key", "_exact_key", "_bands", "_shingles", "_simhash")
@@ -731,7 +732,9 @@ def run(spark, settings) -> dict:
     with holding(ctx) as hold:
         result = transform(filtered, section, cached, lambda df: hold(df, cut=True))
         # Counted with the characters and sampled tokens the funnel reads from the commit.
-        totals = result.deduped.agg(F.count("*").alias("rows"), *text_totals(rows_in)).first()
+        totals = result.deduped.agg(
+            F.count("*").alias("rows"), *text_totals(token_sample(rows_in))
+        ).first()
         kept = int(totals["rows"])
         by_method = {
             r["method"]: int(r["count"])

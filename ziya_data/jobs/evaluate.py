@@ -404,17 +404,16 @@ def scanned_text(tables, names: list[str], cfg: EvaluateConfig) -> dict[str, dic
     frames = {n: tables.read(n).select(F.lit(n).alias("_table"), "text") for n in names}
     union = functools.reduce(DataFrame.unionByName, frames.values())
     rows = {n: int(c) for n, c in union.groupBy("_table").count().collect()}
-    sampled = {n: sample_share(cfg, rows.get(n, 0)) < 1.0 for n in names}
+    shares = {n: sample_share(cfg, rows.get(n, 0)) for n in names}
     marked = functools.reduce(DataFrame.unionByName, [
-        frame.withColumn("_sampled", F.rand(cfg.seed) < sample_share(cfg, rows.get(n, 0)))
-        for n, frame in frames.items()
+        frame.withColumn("_sampled", F.rand(cfg.seed) < shares[n]) for n, frame in frames.items()
     ])  # fmt: skip
     sums = {
         r["_table"]: r
-        for r in marked.groupBy("_table").agg(*text_totals(0, sample=F.col("_sampled"))).collect()
+        for r in marked.groupBy("_table").agg(*text_totals(F.col("_sampled"))).collect()
     }
     return {
-        n: text_summary(n, rows.get(n, 0), sampled[n], [sums[n]] if n in sums else [])
+        n: text_summary(n, rows.get(n, 0), shares[n] < 1.0, [sums[n]] if n in sums else [])
         for n in names
     }
 

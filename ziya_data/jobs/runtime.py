@@ -261,24 +261,30 @@ _TEXT_TOTALS = ("_chars", "_sample_chars", "_sample_tokens")
 
 
 def samples_tokens(rows: int) -> bool:
-    """Whether text_totals counts the tokens of a frame of `rows` rows on a sample."""
+    """Whether the tokens of a frame of `rows` rows are counted on a sample."""
     return rows >= TOKEN_SAMPLE_ROWS
 
 
-def text_totals(rows: int, kept=None, sample=None) -> list:
-    """Aggregates of the `text` column of a frame of about `rows` rows (restricted to the
-    rows where `kept` holds), for text_summary: characters, and characters and tokens of
-    the rows where `sample` holds; by default all rows below TOKEN_SAMPLE_ROWS, else about
-    that many chosen by a hash of doc_id (the same rows on a re-run)."""
+def token_sample(rows: int):
+    """The rows of a frame of `rows` rows whose tokens are counted: all of them below
+    TOKEN_SAMPLE_ROWS, else about that many chosen by a hash of doc_id (the same rows
+    on a re-run, however the frame is partitioned)."""
+    from pyspark.sql import functions as F
+
+    if not samples_tokens(rows):
+        return F.lit(True)
+    scale = 1 << 20
+    cut = max(1, round(scale * TOKEN_SAMPLE_ROWS / rows))
+    return F.pmod(F.xxhash64("doc_id"), F.lit(scale)) < F.lit(cut)
+
+
+def text_totals(sample, kept=None) -> list:
+    """Aggregates of the `text` column over the rows where `kept` holds, for
+    text_summary: their characters, and the characters and tokens of those where
+    `sample` (a boolean column, e.g. token_sample) holds too."""
     from pyspark.sql import functions as F
 
     kept = F.lit(True) if kept is None else kept
-    if sample is None and not samples_tokens(rows):
-        sample = F.lit(True)
-    elif sample is None:
-        scale = 1 << 20
-        cut = max(1, round(scale * TOKEN_SAMPLE_ROWS / rows))
-        sample = F.pmod(F.xxhash64("doc_id"), F.lit(scale)) < F.lit(cut)
     sampled = kept & sample
     chars = F.length("text")
     return [
@@ -412,7 +418,8 @@ def write_step(
     with hold as result:
         say(ctx.job, "computing and counting the rows")
         has_text = "text" in result.columns
-        totals = text_totals(rows_in, F.col(REJECT_REASON).isNull()) if has_text else []
+        kept_rows = F.col(REJECT_REASON).isNull()
+        totals = text_totals(token_sample(rows_in), kept_rows) if has_text else []
         reason_rows = (
             result.groupBy(F.col(REJECT_REASON).alias("reason"), *kept_by)
             .agg(F.count("*").alias("count"), *totals).collect()

@@ -1,7 +1,7 @@
 """Per-document measures for the data-evaluation step (the Ziya2 paper's Table 1):
 counts the evaluate job sums into corpus-level rates and distributions.
 
-* tokens (counted by the evaluate job in Spark SQL, jobs.evaluate.token_estimate):
+* tokens (counted by the evaluate job in Spark SQL, jobs.runtime.token_estimate):
   English words plus Chinese characters, one Han character = one token. Rates are "per
   1,000 tokens" in this unit, for every language alike.
 * privacy: e-mail addresses, phone numbers, Chinese ID numbers and bank card numbers

@@ -201,6 +201,10 @@ def assign_tiers(scored, cfg: FilterConfig):
     cuts = cut_points(
         ranked, groups, [cfg.high_quantile, cfg.medium_quantile], cfg.quantile_accuracy
     )
+    # A few rows per group, which every pass over the result reads (the counts, the
+    # tallies, both writes): computed once and carried as local rows. Broadcast as a
+    # query, they were aggregated from all documents again for each pass.
+    cuts = scored.sparkSession.createDataFrame(cuts.collect(), cuts.schema)
     joined = scored.join(F.broadcast(cuts), groups, "left")
     quantile = cuts_below(F.col("_cuts"), F.col("ppl"), 0, QUANTILE_STEPS - 1) / F.lit(
         QUANTILE_STEPS

@@ -370,13 +370,11 @@ def compute_keys(docs, cfg: DedupConfig, carry: tuple[str, ...] = ()):
     from pyspark.sql.pandas.types import from_arrow_schema
     from pyspark.sql.types import StructType
 
-    from ziya_data.adapters import paced_collection
     from ziya_data.adapters.dedup import OUTPUT, dedup_keys
 
     schema = StructType(list(from_arrow_schema(OUTPUT).fields) + [docs.schema[c] for c in carry])
     config = {**_key_config(cfg), "carry": list(carry)}
-    keys = paced_collection(dedup_keys(config))
-    return docs.select("doc_id", "url", "text", *carry).mapInArrow(keys, schema)
+    return docs.select("doc_id", "url", "text", *carry).mapInArrow(dedup_keys(config), schema)
 
 
 def _documents(filtered):

@@ -477,14 +477,10 @@ def write_step(
 def map_batches(df, fn, *, added=None, output=None, drop: Sequence[str] = ()):
     """`df.mapInArrow(fn)` with Spark's schema made from an adapter's pyarrow schema:
     `output` when the adapter yields only its own columns; otherwise the input's columns
-    (less `drop` and any that `added` recomputes) followed by `added`. `fn` runs with
-    Python's cycle collector paced by batch (adapters.paced_collection)."""
+    (less `drop` and any that `added` recomputes) followed by `added`."""
     from pyspark.sql.pandas.types import from_arrow_schema
     from pyspark.sql.types import StructType
 
-    from ziya_data.adapters import paced_collection
-
-    fn = paced_collection(fn)
     if output is not None:
         return df.mapInArrow(fn, from_arrow_schema(output))
     gone = set(drop) | set(added.names)

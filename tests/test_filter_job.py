@@ -184,7 +184,8 @@ def test_transform_decides_reasons_in_spark_sql(spark):
 def test_tiers_are_exact_ranks_however_the_rows_are_partitioned(spark):
     """Tier cuts and ppl_quantile from the histogram equal those of a full sort (values
     spread wider than a bin, with ties), and the same rows in 1 or 7 shuffled partitions
-    get the same tiers; rows a rule rejected are not ranked."""
+    get the same tiers; rows a rule rejected are not ranked; the cut points are computed
+    once."""
     import math
     import random
 
@@ -212,7 +213,11 @@ def test_tiers_are_exact_ranks_however_the_rows_are_partitioned(spark):
     results = []
     for df in (one, seven):
         scored = df.withColumn(REJECT_DETAIL, df[REJECT_REASON])
-        got = assign_tiers(scored, FilterConfig()).collect()
+        tiered = assign_tiers(scored, FilterConfig())
+        # The cut points arrive as rows computed once: no pass over the result (counts,
+        # writes) aggregates the documents again.
+        assert "Aggregate" not in tiered._jdf.queryExecution().optimizedPlan().toString()
+        got = tiered.collect()
         results.append(
             {r["doc_id"]: (r["quality_tier"], r["ppl_quantile"], r[REJECT_REASON]) for r in got}
         )

@@ -193,7 +193,8 @@ def cut_points(ranked, groups: list[str], quantiles: list[float], bins_per_decad
 
 
 def assign_tiers(scored, cfg: FilterConfig):
-    """Quantile cut points per group (a bounded histogram), then a tier per document."""
+    """Quantile cut points per group (a bounded histogram, collected to the driver), then
+    a tier per document."""
     from pyspark.sql import functions as F
 
     groups = ["lang", "source"] if cfg.rank_by_source else ["lang"]
@@ -231,7 +232,8 @@ def transform(clean, cfg: FilterConfig, models: dict[str, str], zh_segmenter: st
     """clean rows -> filtered rows with ppl, ppl_quantile, quality_tier, rule columns and
     reject columns. `models` maps a language to its KenLM model file (a shipping.Shipped,
     or a path where the tasks run in this process). The scored rows are
-    read twice (cut points, then tiers): `hold` keeps them from being scored twice."""
+    read twice (the cut points, collected here, then the tiers): `hold` keeps them from
+    being scored twice."""
     return assign_tiers(hold(score_documents(clean, cfg, models, zh_segmenter)), cfg)
 
 

@@ -80,7 +80,7 @@ bench: setup $(TEXT_DEDUP)
 	$(PY) -m bench.run --corpus real --mb $(BENCH_MB) --pipeline
 	$(PY) -m bench.dedup_compare --mb $(BENCH_MB)
 
-# The whole pipeline on the real-text corpus at 10k, 100k and 1M documents (about 15
+# The whole pipeline on the real-text corpus at 10k, 100k and 1M documents (7-8
 # minutes on 2 cores; the 1M corpus is 656 MB of text).
 bench-scale: setup
 	$(PY) -m bench.scale

@@ -363,7 +363,7 @@ def gate_message(verdicts: list[dict]) -> str:
 def funnel(tables, names: list[str], cfg: EvaluateConfig) -> list[dict]:
     """Rows, characters and tokens of each pipeline table that exists, and their share
     of the first (raw). A table the pipeline wrote whole carries them in its newest
-    commit (runtime.text_summary: tokens from a sample of about 10,000 rows); any other
+    commit (runtime.text_summary: tokens from a hash sample of the step's rows); any other
     table is read (scanned_text)."""
     present = [n for n in names if tables.exists(n)]
     if not present:

@@ -59,7 +59,7 @@ demo: setup
 	$(PY) -m demo.summary --lake lake
 
 # Two pytest-xdist workers, each test file whole on one (its module fixtures built once;
-# the whole-pipeline session fixtures are shared, see tests/conftest.py): 8.0-8.5 min on
+# the whole-pipeline session fixtures are shared, see tests/conftest.py): 8-10 min on
 # 2 cores against 10.7 in one process. TEST_WORKERS=0 runs it in one.
 TEST_WORKERS ?= 2
 test: setup $(AIRFLOW)

@@ -11,7 +11,8 @@ MB/s per core and the peak memory of the whole process tree (driver, JVM and
 Python workers), beside a baseline that only reads the step's input and writes
 it back: the floor for that step. With --pipeline, each step's CPU seconds are also
 split into the JVM's, the Python workers' and the driver's, with the cores the step kept
-busy. Session start-up is excluded. Results are printed and written to
+busy, and the JVM's into its task threads, the driver's calls, the JIT and the garbage
+collector. Session start-up is excluded. Results are printed and written to
 bench/out/results-<corpus>.json.
 """
 
@@ -40,16 +41,32 @@ OUT = Path(__file__).resolve().parent / "out"
 class ProcessSampler:
     """Samples the process tree (this process, the JVM it started and the JVM's Python
     workers): resident memory, and CPU seconds by kind, so a step's time can be split
-    into what the JVM, the Python workers and the driver spent (cpu_by_step)."""
+    into what the JVM, the Python workers and the driver spent (cpu_by_step). The JVM's
+    seconds are split further by what its threads do (JVM_THREADS), from their names."""
 
     KINDS = ("jvm", "python_workers", "driver")
+    # The JVM's threads by the start of their names, as Linux keeps them (15 characters).
+    # Spark runs tasks on its executor pool (a thread named for its task while it runs
+    # one, "Executor task i..." between tasks); Python's calls into the JVM (planning and
+    # running queries, Delta's commits) arrive on Py4J's threads, named Thread-N; the JIT
+    # compiles on compiler threads; the collector's threads are G1's and the VM thread
+    # (its pauses). The rest (schedulers, the block manager, listeners) is `other`.
+    JVM_THREADS = (
+        ("tasks", ("Executor task",)),
+        ("python_calls", ("Thread-",)),
+        ("jit", ("C1 CompilerThre", "C2 CompilerThre")),
+        ("gc", ("GC Thread", "G1 ", "VM Thread")),
+    )
+    JVM_PARTS = (*(part for part, _ in JVM_THREADS), "other")
 
     def __init__(self, interval: float = 0.2):
         self.interval = interval
         self.peak = 0
-        # (time.monotonic(), bytes, {kind: CPU seconds its processes have used so far})
+        # (time.monotonic(), bytes, {kind: CPU seconds its processes have used so far,
+        #  and "jvm:<part>": those of the JVM's threads of each named part})
         self.samples: list[tuple[float, int, dict[str, float]]] = []
         self._seen: dict[tuple[int, int], tuple[str, float]] = {}
+        self._threads: dict[tuple[int, int, int], tuple[str, float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -91,6 +108,35 @@ class ProcessSampler:
             self._sample()
             self._stop.wait(self.interval)
 
+    @classmethod
+    def jvm_part(cls, thread_name: str) -> str:
+        return next(
+            (part for part, starts in cls.JVM_THREADS if thread_name.startswith(starts)), "other"
+        )
+
+    @classmethod
+    def threads(cls, pid: int) -> dict[int, tuple[str, float]]:
+        """Each thread of process `pid`: its JVM_PARTS part and the CPU seconds it used."""
+        tick, out = os.sysconf("SC_CLK_TCK"), {}
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            return out
+        for tid in tids:
+            try:  # os.read: half the time of open() on a JVM's hundred-odd threads
+                fd = os.open(f"/proc/{pid}/task/{tid}/stat", os.O_RDONLY)
+                try:
+                    head, tail = os.read(fd, 4096).rsplit(b")", 1)
+                finally:
+                    os.close(fd)
+                fields = tail.split()
+                cpu = (int(fields[11]) + int(fields[12])) / tick
+            except (OSError, IndexError, ValueError):
+                continue
+            name = head.split(b"(", 1)[1].decode("utf-8", "replace")
+            out[int(tid)] = (cls.jvm_part(name), cpu)
+        return out
+
     def _sample(self):
         # A process that ended keeps the CPU it had at its last sample: its children's
         # times reach its parent only when reaped, and by then its kind is unknown.
@@ -99,6 +145,19 @@ class ProcessSampler:
         cpu = dict.fromkeys(self.KINDS, 0.0)
         for kind, seconds in self._seen.values():
             cpu[kind] += seconds
+        # The JVM's threads (about 150 files, 4 ms a sample). A thread keeps what it had
+        # used at its last sample; what it used after that is in no part, only in the
+        # JVM's total, and jvm_cpu_by_step counts it as `other`. A thread stays in the
+        # part it was first seen in, so that a renamed one does not move its past CPU.
+        for pid, started in (key for key, (kind, _) in processes.items() if kind == "jvm"):
+            for tid, (part, seconds) in self.threads(pid).items():
+                first = self._threads.get((pid, started, tid), (part,))[0]
+                self._threads[(pid, started, tid)] = (first, seconds)
+        for part in self.JVM_PARTS[:-1]:
+            cpu[f"jvm:{part}"] = 0.0
+        for part, seconds in self._threads.values():
+            if part != "other":
+                cpu[f"jvm:{part}"] += seconds
         self.samples.append((time.monotonic(), rss, cpu))
         self.peak = max(self.peak, rss)
 
@@ -125,10 +184,9 @@ class ProcessSampler:
             for job, start, end in self._spans(steps)
         }
 
-    def cpu_by_step(self, steps: list[dict]) -> dict[str, dict[str, float]]:
-        """CPU seconds of each kind while each of `steps` ran (the totals of the last
-        sample up to its end less those of the last one up to its start), and
-        `busy_cores`: all of them over the step's seconds."""
+    def _spent(self, steps: list[dict], keys: tuple[str, ...]):
+        """(job, seconds, {key: CPU seconds}) of each of `steps`: the totals of the last
+        sample up to its end less those of the last one up to its start."""
         import bisect
 
         times = [s[0] for s in self.samples]
@@ -136,13 +194,29 @@ class ProcessSampler:
         def used(t: float) -> dict[str, float]:
             return self.samples[max(0, bisect.bisect_right(times, t) - 1)][2]
 
-        out = {}
         for job, start, end in self._spans(steps):
             before, after = used(start), used(end)
-            spent = {k: round(max(0.0, after[k] - before[k]), 1) for k in self.KINDS}
-            seconds = end - start
+            yield job, end - start, {k: round(max(0.0, after[k] - before[k]), 1) for k in keys}
+
+    def cpu_by_step(self, steps: list[dict]) -> dict[str, dict[str, float]]:
+        """CPU seconds of each kind while each of `steps` ran, and `busy_cores`: all of
+        them over the step's seconds."""
+        out = {}
+        for job, seconds, spent in self._spent(steps, self.KINDS):
             spent["busy_cores"] = round(sum(spent.values()) / seconds, 2) if seconds else 0.0
             out[job] = spent
+        return out
+
+    def jvm_cpu_by_step(self, steps: list[dict]) -> dict[str, dict[str, float]]:
+        """The JVM's CPU seconds while each of `steps` ran, by JVM_PARTS: `other` is the
+        JVM's total (cpu_by_step's `jvm`) less the named parts."""
+        keys = ("jvm", *(f"jvm:{part}" for part in self.JVM_PARTS[:-1]))
+        out = {}
+        for job, _, spent in self._spent(steps, keys):
+            total = spent.pop("jvm")
+            parts = {key.removeprefix("jvm:"): value for key, value in spent.items()}
+            parts["other"] = round(max(0.0, total - sum(parts.values())), 1)
+            out[job] = parts
         return out
 
     def __exit__(self, *exc):
@@ -296,6 +370,7 @@ def main(argv=None) -> int:
             results[-1]["step_seconds"] = {s["job"]: s["seconds"] for s in outcome["steps"]}
             results[-1]["step_peak_memory_mb"] = sampler.peaks_by_step(outcome["steps"])
             results[-1]["step_cpu_seconds"] = sampler.cpu_by_step(outcome["steps"])
+            results[-1]["step_jvm_cpu_seconds"] = sampler.jvm_cpu_by_step(outcome["steps"])
             print(json.dumps(results[-1]))
     OUT.mkdir(parents=True, exist_ok=True)
     report = {
@@ -324,27 +399,35 @@ def main(argv=None) -> int:
 
 
 def print_cpu(result: dict) -> None:
-    """The pipeline's CPU seconds per step by kind, and the cores each step kept busy."""
+    """The pipeline's CPU seconds per step by kind, with the cores each step kept busy,
+    then the JVM's by what its threads do."""
     kinds = ProcessSampler.KINDS
+    _print_cpu_table(result, "step_cpu_seconds", "CPU seconds", kinds, 16, busy=True)
+    if "step_jvm_cpu_seconds" in result:
+        parts = ProcessSampler.JVM_PARTS
+        _print_cpu_table(result, "step_jvm_cpu_seconds", "JVM CPU s", parts, 14, busy=False)
+
+
+def _print_cpu_table(result: dict, key: str, title: str, columns, width: int, busy: bool):
     print(
-        f"\n{'CPU seconds':<14}{'s':>8}"
-        + "".join(f"{k:>16}" for k in kinds)
-        + f"{'busy cores':>12}"
+        f"\n{title:<14}{'s':>8}"
+        + "".join(f"{c:>{width}}" for c in columns)
+        + (f"{'busy cores':>12}" if busy else "")
     )
-    totals = dict.fromkeys(kinds, 0.0)
-    for step, cpu in result["step_cpu_seconds"].items():
+    totals = dict.fromkeys(columns, 0.0)
+    for step, cpu in result[key].items():
         print(
             f"{step:<14}{result['step_seconds'][step]:>8}"
-            + "".join(f"{cpu[k]:>16}" for k in kinds)
-            + f"{cpu['busy_cores']:>12}"
+            + "".join(f"{cpu[c]:>{width}}" for c in columns)
+            + (f"{cpu['busy_cores']:>12}" if busy else "")
         )
-        for k in kinds:
-            totals[k] += cpu[k]
-    busy = sum(totals.values()) / result["seconds"]
+        for c in columns:
+            totals[c] += cpu[c]
+    all_busy = f"{sum(totals.values()) / result['seconds']:>12.2f}" if busy else ""
     print(
         f"{'all steps':<14}{result['seconds']:>8}"
-        + "".join(f"{totals[k]:>16.1f}" for k in kinds)
-        + f"{busy:>12.2f}"
+        + "".join(f"{totals[c]:>{width}.1f}" for c in columns)
+        + all_busy
     )
 
 

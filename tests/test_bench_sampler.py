@@ -41,3 +41,50 @@ def test_cpu_of_a_child_and_of_the_driver_lands_in_their_own_steps():
     assert cpu["child"]["jvm"] == cpu["driver"]["jvm"] == 0.0
     assert 0.2 <= cpu["driver"]["busy_cores"] <= 1.2  # one thread: at most a core
     assert all(peak > 0 for peak in sampler.peaks_by_step(steps).values())
+
+
+BURN_JAVA = """
+import java.lang.management.ManagementFactory;
+
+public class Burn {
+    public static void main(String[] args) throws Exception {
+        Thread worker = new Thread(() -> {
+            var bean = ManagementFactory.getThreadMXBean();
+            long half = bean.getCurrentThreadCpuTime() + 500_000_000L;
+            long spin = 0;
+            while (bean.getCurrentThreadCpuTime() < half) spin++;
+            // Renamed halfway, as Spark renames its task threads between tasks.
+            Thread.currentThread().setName("renamed worker");
+            long end = bean.getCurrentThreadCpuTime() + 500_000_000L;
+            while (bean.getCurrentThreadCpuTime() < end) spin++;
+            System.out.println(spin > 0);
+        }, "Executor task launch worker for task 0.0");
+        worker.start();
+        Thread.sleep(400);  // sampled alive: a thread's CPU is read while it runs
+        worker.join();
+        Thread.sleep(300);
+    }
+}
+"""
+
+
+def test_a_jvm_thread_lands_in_its_part(tmp_path):
+    """A second of CPU on a thread named as Spark names its task threads is the JVM's
+    `tasks`, also when the thread is renamed halfway; the JVM's start (compiling the
+    source here) is not tasks."""
+    from bench.run import ProcessSampler
+
+    source = tmp_path / "Burn.java"
+    source.write_text(BURN_JAVA)
+    with ProcessSampler(interval=0.05) as sampler:
+        start = sampler.samples[0][0]
+        subprocess.run(["java", str(source)], check=True, capture_output=True)
+        time.sleep(0.2)
+        end = time.monotonic()
+    steps = [{"job": "java", "seconds": end - start}]
+    total = sampler.cpu_by_step(steps)["java"]["jvm"]
+    parts = sampler.jvm_cpu_by_step(steps)["java"]
+    assert 0.8 <= parts["tasks"] <= 1.3
+    assert parts["python_calls"] == 0.0
+    assert parts["other"] + parts["jit"] + parts["gc"] > 0.1  # the JVM's start and javac
+    assert abs(sum(parts.values()) - total) <= 0.2

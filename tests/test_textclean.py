@@ -94,6 +94,10 @@ def test_fix_punctuation():
     assert T.fix_punctuation("你好,世界!这是测试:好的", "zh") == "你好，世界！这是测试：好的"
     assert T.fix_punctuation("，开头的逗号\n=========\n正文……", "zh") == "开头的逗号\n \n正文……"
     assert T.fix_punctuation("Version 1.2.3, e.g. this...", "en") == "Version 1.2.3, e.g. this..."
+    # A mixed pair is the only run: the gate must let it through on its own.
+    assert T.fix_punctuation("Really?! Sure.", "en") == "Really? Sure."
+    assert T.fix_punctuation("真的！？好", "zh") == "真的！好"
+    assert T.fix_punctuation("Done… ?", "en") == "Done… ?"  # a mark, a space, a mark: no run
 
 
 def test_normalize_whitespace():

@@ -202,8 +202,11 @@ _LONG_ELLIPSIS = re.compile(r"…{3,}")
 _SEPARATOR_RUN = re.compile(r"[-=_*#~+]{4,}")
 _MIXED_MARKS = re.compile(r"([!?！？])[!?！？]+")
 _SPACE_BEFORE_MARK = re.compile(r" +([,.;:!?])(?=\s|$)")
-# Every run the first five rules act on starts with a doubled mark or a ?! pair.
-_RUN_GATE = re.compile(r"([!?,;:！？，；：、。~～.…\-=_*#+])\1|[!?！？][!?！？]")
+# Every run the first five rules act on starts with a doubled mark or a ?! pair. Written
+# to start with the class (the pair as a mark whose predecessor was one too): Python's re
+# then skips to the marks, where an alternation at the top is tried at every position
+# (3.4x the time on the real bench corpus, the same documents found).
+_RUN_GATE = re.compile(r"([!?,;:！？，；：、。~～.…\-=_*#+])(?:\1|(?<=[!?！？])[!?！？])")
 _LEADING_MARK = re.compile(r"^[ \t]*[,;:，；：、。.!?！？]+[ \t]*", re.M)
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # The ASCII mark comes first so the scan is fast; the lookbehind then checks the Chinese

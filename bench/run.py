@@ -38,6 +38,26 @@ from ziya_data.jobs.tables import Tables
 OUT = Path(__file__).resolve().parent / "out"
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def read_stat(path: str) -> tuple[str, float, list[bytes]] | None:
+    """(name, CPU seconds used, the fields after the name) of a process's or thread's
+    /proc stat file; None when it is gone. os.read: half the time of open() on the few
+    hundred files a sample reads."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            head, tail = os.read(fd, 4096).rsplit(b")", 1)
+        finally:
+            os.close(fd)
+        fields = tail.split()
+        cpu = (int(fields[11]) + int(fields[12])) / _TICK
+        return head.split(b"(", 1)[1].decode("utf-8", "replace"), cpu, fields
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class ProcessSampler:
     """Samples the process tree (this process, the JVM it started and the JVM's Python
     workers): resident memory, and CPU seconds by kind, so a step's time can be split
@@ -76,20 +96,16 @@ class ProcessSampler:
         time), with its kind and the CPU seconds it has used."""
         children: dict[int, list[int]] = {}
         stats: dict[int, tuple[str, int, int, float]] = {}
-        tick, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+        page = os.sysconf("SC_PAGE_SIZE")
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    head, tail = fh.read().rsplit(")", 1)
-                fields = tail.split()
-                pid, ppid = int(entry), int(fields[1])
-                cpu = (int(fields[11]) + int(fields[12])) / tick
-                name = head.split("(", 1)[1]
-                stats[pid] = (name, int(fields[19]), int(fields[21]) * page, cpu)
-            except (OSError, IndexError, ValueError):
+            stat = read_stat(f"/proc/{entry}/stat")
+            if stat is None:
                 continue
+            name, cpu, fields = stat
+            pid, ppid = int(entry), int(fields[1])
+            stats[pid] = (name, int(fields[19]), int(fields[21]) * page, cpu)
             children.setdefault(ppid, []).append(pid)
         rss, processes = 0, {}
         me, todo = os.getpid(), [os.getpid()]
@@ -117,24 +133,15 @@ class ProcessSampler:
     @classmethod
     def threads(cls, pid: int) -> dict[int, tuple[str, float]]:
         """Each thread of process `pid`: its JVM_PARTS part and the CPU seconds it used."""
-        tick, out = os.sysconf("SC_CLK_TCK"), {}
+        out = {}
         try:
             tids = os.listdir(f"/proc/{pid}/task")
         except OSError:
             return out
         for tid in tids:
-            try:  # os.read: half the time of open() on a JVM's hundred-odd threads
-                fd = os.open(f"/proc/{pid}/task/{tid}/stat", os.O_RDONLY)
-                try:
-                    head, tail = os.read(fd, 4096).rsplit(b")", 1)
-                finally:
-                    os.close(fd)
-                fields = tail.split()
-                cpu = (int(fields[11]) + int(fields[12])) / tick
-            except (OSError, IndexError, ValueError):
-                continue
-            name = head.split(b"(", 1)[1].decode("utf-8", "replace")
-            out[int(tid)] = (cls.jvm_part(name), cpu)
+            stat = read_stat(f"/proc/{pid}/task/{tid}/stat")
+            if stat is not None:
+                out[int(tid)] = (cls.jvm_part(stat[0]), stat[1])
         return out
 
     def _sample(self):
@@ -145,7 +152,7 @@ class ProcessSampler:
         cpu = dict.fromkeys(self.KINDS, 0.0)
         for kind, seconds in self._seen.values():
             cpu[kind] += seconds
-        # The JVM's threads (about 150 files, 4 ms a sample). A thread keeps what it had
+        # The JVM's threads (a hundred-odd files, 1-2 ms a sample). A thread keeps what it had
         # used at its last sample; what it used after that is in no part, only in the
         # JVM's total, and jvm_cpu_by_step counts it as `other`. A thread stays in the
         # part it was first seen in, so that a renamed one does not move its past CPU.

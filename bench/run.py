@@ -77,7 +77,8 @@ class ProcessSampler:
         ("jit", ("C1 CompilerThre", "C2 CompilerThre")),
         ("gc", ("GC Thread", "G1 ", "VM Thread")),
     )
-    JVM_PARTS = (*(part for part, _ in JVM_THREADS), "other")
+    NAMED_PARTS = tuple(part for part, _ in JVM_THREADS)
+    JVM_PARTS = (*NAMED_PARTS, "other")
 
     def __init__(self, interval: float = 0.2):
         self.interval = interval
@@ -152,15 +153,15 @@ class ProcessSampler:
         cpu = dict.fromkeys(self.KINDS, 0.0)
         for kind, seconds in self._seen.values():
             cpu[kind] += seconds
-        # The JVM's threads (a hundred-odd files, 1-2 ms a sample). A thread keeps what it had
-        # used at its last sample; what it used after that is in no part, only in the
+        # The JVM's threads (a hundred-odd files, 1-2 ms a sample). A thread keeps what it
+        # had used at its last sample; what it used after that is in no part, only in the
         # JVM's total, and jvm_cpu_by_step counts it as `other`. A thread stays in the
         # part it was first seen in, so that a renamed one does not move its past CPU.
         for pid, started in (key for key, (kind, _) in processes.items() if kind == "jvm"):
             for tid, (part, seconds) in self.threads(pid).items():
                 first = self._threads.get((pid, started, tid), (part,))[0]
                 self._threads[(pid, started, tid)] = (first, seconds)
-        for part in self.JVM_PARTS[:-1]:
+        for part in self.NAMED_PARTS:
             cpu[f"jvm:{part}"] = 0.0
         for part, seconds in self._threads.values():
             if part != "other":
@@ -217,7 +218,7 @@ class ProcessSampler:
     def jvm_cpu_by_step(self, steps: list[dict]) -> dict[str, dict[str, float]]:
         """The JVM's CPU seconds while each of `steps` ran, by JVM_PARTS: `other` is the
         JVM's total (cpu_by_step's `jvm`) less the named parts."""
-        keys = ("jvm", *(f"jvm:{part}" for part in self.JVM_PARTS[:-1]))
+        keys = ("jvm", *(f"jvm:{part}" for part in self.NAMED_PARTS))
         out = {}
         for job, _, spent in self._spent(steps, keys):
             total = spent.pop("jvm")
